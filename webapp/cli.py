@@ -1,0 +1,67 @@
+"""Command line: flask migrate | seed [--demo] | users create-admin."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from webapp.config import PROJECT_ROOT
+
+
+def alembic_config():
+    """The Alembic configuration pointing at migrations/ and the app's database."""
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = current_app.config["DATABASE_URL"]
+    return config
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+
+    @app.cli.command("migrate")
+    @click.option("--revision", default="head", show_default=True)
+    def migrate(revision: str) -> None:
+        """Apply Alembic migrations (a deploy step; never run by create_app)."""
+        from alembic import command
+
+        command.upgrade(alembic_config(), revision)
+        click.echo(f"Database migrated to {revision}.")
+
+    @app.cli.command("seed")
+    @click.option("--demo", is_flag=True, help="Also load the demo world and print its passwords.")
+    def seed(demo: bool) -> None:
+        """Load the Call's paragraphs and stakeholder types (idempotent); create the first admin."""
+        from webapp.services import seeding
+
+        changed = seeding.load_reference_data()
+        click.echo(f"Reference data: {changed} row(s) added or updated.")
+        first_admin = seeding.ensure_first_admin()
+        if first_admin:
+            email, password = first_admin
+            click.echo("")
+            click.echo("  First administrator created. This password is shown only once:")
+            click.echo(f"    e-mail:   {email}")
+            click.echo(f"    password: {password}")
+            click.echo("  Sign in at /sign-in and change it under Account.")
+            click.echo("")
+        if demo:
+            created = seeding.load_demo_world()
+            if not created:
+                click.echo("Demo world already loaded; no new accounts.")
+            for email, roles, password in created:
+                click.echo(f"  demo user {email:45} {roles:35} password: {password}")
+
+    users = click.Group("users", help="Manage accounts.")
+
+    @users.command("create-admin")
+    @click.argument("email")
+    def create_admin(email: str) -> None:
+        """Create an admin account with a generated password (printed once) if no admin exists."""
+        from webapp.services import seeding
+
+        result = seeding.ensure_first_admin(email)
+        click.echo("An administrator already exists." if result is None else f"{result[0]} password: {result[1]}")
+
+    app.cli.add_command(users)

@@ -1,0 +1,1 @@
+"""Input parsing and validation (Flask-WTF). Forms never touch the database."""

@@ -1,0 +1,41 @@
+"""Admin forms: roles, clearance, groups."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.models import Tier
+
+TIER_CHOICES = [(tier.code, f"{tier.code.capitalize()} ({tier.tlp})") for tier in Tier]
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that posts with a CSRF token."""
+
+
+class RolesForm(FlaskForm):
+    """The additive roles (member is implicit)."""
+
+    facilitator = BooleanField(_l("Facilitator"))
+    admin = BooleanField(_l("Administrator"))
+
+
+class ClearanceForm(FlaskForm):
+    """The highest tier a person may read."""
+
+    clearance = SelectField(_l("Clearance"), choices=TIER_CHOICES, validators=[DataRequired()])
+
+
+class GroupForm(FlaskForm):
+    """A new sharing group."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+
+
+class GroupMemberForm(FlaskForm):
+    """Pick a person or an organisation to add."""
+
+    member = SelectField(_l("Add"), validators=[DataRequired()], validate_choice=True, coerce=str)

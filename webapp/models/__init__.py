@@ -1,0 +1,23 @@
+"""All models, imported here so that Alembic and the app see one complete metadata."""
+from webapp.models.audit import AuditEvent
+from webapp.models.call_paragraph import CallParagraph
+from webapp.models.organisation import Organisation
+from webapp.models.sharing_group import SharingGroup, sharing_group_organisations, sharing_group_users
+from webapp.models.stakeholder_type import StakeholderType
+from webapp.models.types import Tier, utcnow
+from webapp.models.user import AccountStatus, AuthSession, User
+
+__all__ = [
+    "AccountStatus",
+    "AuditEvent",
+    "AuthSession",
+    "CallParagraph",
+    "Organisation",
+    "SharingGroup",
+    "StakeholderType",
+    "Tier",
+    "User",
+    "sharing_group_organisations",
+    "sharing_group_users",
+    "utcnow",
+]

@@ -1,0 +1,47 @@
+"""Jinja setup: translations, locale-aware dates, and what every template may use."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, get_locale
+
+from webapp import navigation
+from webapp.auth import current_viewer
+from webapp.extensions import babel
+from webapp.models import Tier
+
+RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
+
+
+def _select_locale() -> str:
+    from flask import current_app
+
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def utc_datetime(value: datetime | None, style: str = "medium") -> str:
+    """A timestamp formatted for the reader's locale, always with its time zone."""
+    if value is None:
+        return ""
+    return f"{format_datetime(value, style)} UTC"
+
+
+def init_app(app: Flask) -> None:
+    """Register Babel, filters and template globals."""
+    babel.init_app(app, locale_selector=_select_locale)
+    app.jinja_env.filters["utc_datetime"] = utc_datetime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals() -> dict:
+        locale = str(get_locale() or "en")
+        return {
+            "viewer": current_viewer(),
+            "nav_items": navigation.items_for(current_viewer()),
+            "Tier": Tier,
+            "html_lang": locale,
+            "html_dir": "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr",
+            "has_search": "search.search" in current_app.view_functions,
+        }
