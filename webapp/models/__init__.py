@@ -2,6 +2,7 @@
 from webapp.models.audit import AuditEvent
 from webapp.models.call_paragraph import CallParagraph
 from webapp.models.organisation import Organisation
+from webapp.models.search_outbox import SearchOutboxEntry
 from webapp.models.sharing_group import SharingGroup, sharing_group_organisations, sharing_group_users
 from webapp.models.stakeholder_type import StakeholderType
 from webapp.models.types import Tier, utcnow
@@ -13,6 +14,7 @@ __all__ = [
     "AuthSession",
     "CallParagraph",
     "Organisation",
+    "SearchOutboxEntry",
     "SharingGroup",
     "StakeholderType",
     "Tier",
