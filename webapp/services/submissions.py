@@ -16,7 +16,14 @@ from webapp.policy.archive import can_create_submission, can_declassify, can_edi
 from webapp.search.outbox import enqueue
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.audit import record
-from webapp.services.submission_fields import add_revision, apply_fields, check_audience, parse_kind, parse_tier
+from webapp.services.submission_fields import (
+    add_revision,
+    apply_fields,
+    check_audience,
+    parse_group_id,
+    parse_kind,
+    parse_tier,
+)
 
 
 def load_visible(db: Session, actor: Viewer, submission_id: int) -> Submission:
@@ -103,6 +110,7 @@ def change_submission_tier(
 ) -> Submission:
     """Change who may read a submission (tier and sharing group); lowering it is a declassification."""
     new_tier = parse_tier(tier)
+    sharing_group_id = parse_group_id(sharing_group_id)
     with unit_of_work() as db:
         submission = load_visible(db, actor, submission_id)
         is_author = submission.author_id == actor.user_id and actor.is_verified

@@ -1,0 +1,238 @@
+"""The archive's browse page: filters, counts per filter value over the viewer's authorized set, pagination.
+
+Every statement starts from `readable()` — published or archived items passed through policy.visible() — so a count
+never includes what the viewer may not read.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from webapp import policy
+from webapp.models import (
+    LifecycleStage,
+    Organisation,
+    Submission,
+    SubmissionKind,
+    Tier,
+    submission_paragraphs,
+)
+from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
+from webapp.models.submission import READABLE_STATUSES
+from webapp.models.stakeholder_type import STAKEHOLDER_CODES
+from webapp.policy import Viewer
+
+PER_PAGE = 20
+MAX_PAGE = 10_000
+
+
+class BadFilter(ValueError):
+    """A filter value that does not exist (answered with 400 and the message)."""
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    """The filters of the browse page; None means 'any'."""
+
+    kind: SubmissionKind | None = None
+    paragraph: int | None = None
+    stakeholder: str | None = None
+    stage: LifecycleStage | None = None
+    country: str | None = None
+    year: int | None = None
+    tier: Tier | None = None
+    page: int = 1
+
+    def without(self, name: str) -> "BrowseFilters":
+        """The same filters with one of them cleared (for counting that filter's values)."""
+        return replace(self, **{name: None})
+
+    def as_args(self, **changes) -> dict[str, str]:
+        """Query-string arguments for these filters with `changes` applied (None drops a filter)."""
+        values = {
+            "kind": self.kind.value if self.kind else None,
+            "paragraph": self.paragraph,
+            "stakeholder": self.stakeholder,
+            "stage": self.stage.value if self.stage else None,
+            "country": self.country,
+            "year": self.year,
+            "tier": self.tier.code if self.tier else None,
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for k, v in self.as_args().items())
+
+
+def _int(args: Mapping[str, str], name: str, low: int, high: int, message: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadFilter(message)
+    return int(raw)
+
+
+def parse_filters(args: Mapping[str, str]) -> BrowseFilters:
+    """Read the filters from a query string; unknown values raise BadFilter with a clear message."""
+    def enum_arg(name: str, enum_class, message: str):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return enum_class(raw)
+        except ValueError:
+            raise BadFilter(message) from None
+
+    stakeholder = (args.get("stakeholder") or "").strip() or None
+    if stakeholder is not None and stakeholder not in STAKEHOLDER_CODES:
+        raise BadFilter("Unknown stakeholder type.")
+    country = (args.get("country") or "").strip().upper() or None
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise BadFilter("A country is given as a two-letter ISO code.")
+    tier_raw = (args.get("tier") or "").strip()
+    try:
+        tier = Tier.from_code(tier_raw) if tier_raw else None
+    except ValueError:
+        raise BadFilter("Unknown access tier.") from None
+    return BrowseFilters(
+        kind=enum_arg("kind", SubmissionKind, "Unknown submission type."),
+        paragraph=_int(args, "paragraph", FIRST_PARAGRAPH, LAST_PARAGRAPH, "Paragraphs are numbered 1 to 25."),
+        stakeholder=stakeholder,
+        stage=enum_arg("stage", LifecycleStage, "Unknown lifecycle stage."),
+        country=country,
+        year=_int(args, "year", 1900, 2999, "A year has four digits."),
+        tier=tier,
+        page=_int(args, "page", 1, MAX_PAGE, "Unknown page.") or 1,
+    )
+
+
+def readable(viewer: Viewer, *columns) -> Select:
+    """Published or archived submissions the viewer may read (the base of every archive listing)."""
+    stmt = select(*columns).select_from(Submission) if columns else select(Submission)
+    stmt = stmt.where(Submission.status.in_(READABLE_STATUSES))
+    return policy.visible(stmt, viewer, Submission)
+
+
+def _year_range(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=timezone.utc), datetime(year + 1, 1, 1, tzinfo=timezone.utc)
+
+
+def _apply(stmt: Select, filters: BrowseFilters) -> Select:
+    if filters.kind is not None:
+        stmt = stmt.where(Submission.kind == filters.kind)
+    if filters.stage is not None:
+        stmt = stmt.where(Submission.lifecycle_stage == filters.stage)
+    if filters.tier is not None:
+        stmt = stmt.where(Submission.tier == filters.tier)
+    if filters.year is not None:
+        start, end = _year_range(filters.year)
+        stmt = stmt.where(Submission.published_at >= start, Submission.published_at < end)
+    if filters.paragraph is not None:
+        stmt = stmt.where(
+            Submission.id.in_(
+                select(submission_paragraphs.c.submission_id).where(
+                    submission_paragraphs.c.paragraph_number == filters.paragraph
+                )
+            )
+        )
+    if filters.stakeholder is not None or filters.country is not None:
+        orgs = select(Organisation.id)
+        if filters.stakeholder is not None:
+            orgs = orgs.where(Organisation.stakeholder_type_code == filters.stakeholder)
+        if filters.country is not None:
+            orgs = orgs.where(Organisation.country == filters.country)
+        stmt = stmt.where(Submission.author_organisation_id.in_(orgs))
+    return stmt
+
+
+@dataclass
+class Facet:
+    """Counts per value of one filter, computed with every other filter applied."""
+
+    name: str
+    counts: list[tuple[str, int]] = field(default_factory=list)  # (value code, count), ordered
+
+
+def _facet(db: Session, viewer: Viewer, filters: BrowseFilters, name: str) -> Facet:
+    others = filters.without(name)
+    if name == "paragraph":
+        key = submission_paragraphs.c.paragraph_number
+        stmt = readable(viewer, key, func.count()).join(
+            submission_paragraphs, submission_paragraphs.c.submission_id == Submission.id
+        )
+    elif name in ("stakeholder", "country"):
+        key = Organisation.stakeholder_type_code if name == "stakeholder" else Organisation.country
+        stmt = readable(viewer, key, func.count()).join(
+            Organisation, Organisation.id == Submission.author_organisation_id
+        )
+    elif name == "year":
+        key = extract("year", Submission.published_at)
+        stmt = readable(viewer, key, func.count())
+    else:
+        key = {"kind": Submission.kind, "stage": Submission.lifecycle_stage, "tier": Submission.tier}[name]
+        stmt = readable(viewer, key, func.count())
+    stmt = _apply(stmt, others).group_by(key)
+    rows = [(value, count) for value, count in db.execute(stmt) if value is not None]
+    codes = [(_code(value), count) for value, count in rows]
+    if name == "year":
+        codes.sort(key=lambda item: item[0], reverse=True)
+    elif name in ("paragraph", "tier"):
+        codes.sort(key=lambda item: int(item[0]) if name == "paragraph" else Tier.from_code(item[0]))
+    else:
+        codes.sort()
+    return Facet(name=name, counts=codes)
+
+
+def _code(value) -> str:
+    if isinstance(value, Tier):
+        return value.code
+    if hasattr(value, "value"):
+        return str(value.value)
+    if isinstance(value, (int, float, Decimal)):  # extract(year) is numeric on PostgreSQL
+        return str(int(value))
+    return str(value)
+
+
+FACETS = ("kind", "paragraph", "stakeholder", "stage", "country", "year", "tier")
+
+
+@dataclass
+class BrowseResult:
+    """One page of the browse page."""
+
+    items: list[Submission]
+    total: int
+    facets: dict[str, Facet]
+    filters: BrowseFilters
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def with_display_relations(stmt: Select) -> Select:
+    """Eager-load what a listing shows (organisation with its stakeholder type, paragraphs): no N+1."""
+    return stmt.options(
+        joinedload(Submission.author_organisation),
+        selectinload(Submission.paragraphs),
+    )
+
+
+def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
+    """The page of items, the total, and the counts per filter value, for this viewer."""
+    base = _apply(readable(viewer), filters)
+    total = db.scalar(_apply(readable(viewer, func.count(Submission.id)), filters)) or 0
+    stmt = with_display_relations(base).order_by(Submission.published_at.desc(), Submission.id.desc())
+    stmt = stmt.limit(PER_PAGE).offset((filters.page - 1) * PER_PAGE)
+    items = list(db.scalars(stmt).unique())
+    facets = {name: _facet(db, viewer, filters, name) for name in FACETS}
+    return BrowseResult(items=items, total=total, facets=facets, filters=filters)
