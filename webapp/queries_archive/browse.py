@@ -161,37 +161,65 @@ class Facet:
     counts: list[tuple[str, int]] = field(default_factory=list)  # (value code, count), ordered
 
 
-def _facet(db: Session, viewer: Viewer, filters: BrowseFilters, name: str) -> Facet:
-    others = filters.without(name)
-    if name == "paragraph":
-        key = submission_paragraphs.c.paragraph_number
-        stmt = readable(viewer, key, func.count()).join(
-            submission_paragraphs, submission_paragraphs.c.submission_id == Submission.id
-        )
-    elif name in ("stakeholder", "country"):
-        key = Organisation.stakeholder_type_code if name == "stakeholder" else Organisation.country
-        stmt = readable(viewer, key, func.count()).join(
-            Organisation, Organisation.id == Submission.author_organisation_id
-        )
-    elif name == "year":
-        key = extract("year", Submission.published_at)
-        stmt = readable(viewer, key, func.count())
-    else:
-        key = {"kind": Submission.kind, "stage": Submission.lifecycle_stage, "tier": Submission.tier}[name]
-        stmt = readable(viewer, key, func.count())
-    stmt = _apply(stmt, others).group_by(key)
-    rows = [(value, count) for value, count in db.execute(stmt) if value is not None]
-    codes = [(_code(value), count) for value, count in rows]
+# The single-valued dimensions, computed together from one grouped statement (the "cube"); the paragraph
+# dimension is many-to-many and gets its own statement.
+CUBE_DIMENSIONS = ("kind", "stage", "tier", "year", "stakeholder", "country")
+
+
+def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tuple[str, ...], int]]:
+    """Counts of readable items per combination of the single-valued dimensions (paragraph filter applied)."""
+    year = extract("year", Submission.published_at)
+    columns = (Submission.kind, Submission.lifecycle_stage, Submission.tier, year,
+               Organisation.stakeholder_type_code, Organisation.country)
+    stmt = readable(viewer, *columns, func.count()).join(
+        Organisation, Organisation.id == Submission.author_organisation_id
+    )
+    if filters.paragraph is not None:
+        stmt = _apply(stmt, BrowseFilters(paragraph=filters.paragraph))
+    stmt = stmt.group_by(*columns)
+    return [(tuple(_code(value) for value in row[:-1]), row[-1]) for row in db.execute(stmt)]
+
+
+def _wanted(filters: BrowseFilters) -> dict[str, str | None]:
+    return {
+        "kind": filters.kind.value if filters.kind else None,
+        "stage": filters.stage.value if filters.stage else None,
+        "tier": filters.tier.code if filters.tier else None,
+        "year": str(filters.year) if filters.year is not None else None,
+        "stakeholder": filters.stakeholder,
+        "country": filters.country,
+    }
+
+
+def _matches(values: tuple[str, ...], wanted: dict[str, str | None], skip: str | None = None) -> bool:
+    return all(
+        want is None or name == skip or values[i] == want
+        for i, (name, want) in enumerate((n, wanted[n]) for n in CUBE_DIMENSIONS)
+    )
+
+
+def _sorted(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
+    items = [(code, count) for code, count in counts.items() if code != "" and count]
     if name == "year":
-        codes.sort(key=lambda item: item[0], reverse=True)
-    elif name in ("paragraph", "tier"):
-        codes.sort(key=lambda item: int(item[0]) if name == "paragraph" else Tier.from_code(item[0]))
-    else:
-        codes.sort()
-    return Facet(name=name, counts=codes)
+        return sorted(items, reverse=True)
+    if name == "paragraph":
+        return sorted(items, key=lambda item: int(item[0]))
+    if name == "tier":
+        return sorted(items, key=lambda item: Tier.from_code(item[0]))
+    return sorted(items)
+
+
+def _paragraph_facet(db: Session, viewer: Viewer, filters: BrowseFilters) -> Facet:
+    # Count links of the readable ids (a narrow subquery), not a join that would read every wide row.
+    key = submission_paragraphs.c.paragraph_number
+    ids = _apply(readable(viewer, Submission.id), filters.without("paragraph"))
+    stmt = select(key, func.count()).where(submission_paragraphs.c.submission_id.in_(ids)).group_by(key)
+    return Facet("paragraph", _sorted("paragraph", {str(number): count for number, count in db.execute(stmt)}))
 
 
 def _code(value) -> str:
+    if value is None:
+        return ""
     if isinstance(value, Tier):
         return value.code
     if hasattr(value, "value"):
@@ -199,9 +227,6 @@ def _code(value) -> str:
     if isinstance(value, (int, float, Decimal)):  # extract(year) is numeric on PostgreSQL
         return str(int(value))
     return str(value)
-
-
-FACETS = ("kind", "paragraph", "stakeholder", "stage", "country", "year", "tier")
 
 
 @dataclass
@@ -227,12 +252,38 @@ def with_display_relations(stmt: Select) -> Select:
     )
 
 
+NEWEST_FIRST = (Submission.published_at.desc(), Submission.id.desc())
+
+
+def load_newest(db: Session, id_stmt: Select) -> list[Submission]:
+    """Run a narrow statement selecting submission ids (ordered, limited), then load those rows for display.
+
+    Ordering and limiting over ids only lets the database use the covering index instead of sorting wide rows.
+    """
+    ids = list(db.scalars(id_stmt))
+    if not ids:
+        return []
+    stmt = with_display_relations(select(Submission).where(Submission.id.in_(ids))).order_by(*NEWEST_FIRST)
+    return list(db.scalars(stmt).unique())
+
+
 def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     """The page of items, the total, and the counts per filter value, for this viewer."""
-    base = _apply(readable(viewer), filters)
-    total = db.scalar(_apply(readable(viewer, func.count(Submission.id)), filters)) or 0
-    stmt = with_display_relations(base).order_by(Submission.published_at.desc(), Submission.id.desc())
-    stmt = stmt.limit(PER_PAGE).offset((filters.page - 1) * PER_PAGE)
-    items = list(db.scalars(stmt).unique())
-    facets = {name: _facet(db, viewer, filters, name) for name in FACETS}
+    cube = _cube(db, viewer, filters)
+    wanted = _wanted(filters)
+    total = sum(count for values, count in cube if _matches(values, wanted))
+    page_ids = (
+        _apply(readable(viewer, Submission.id), filters)
+        .order_by(*NEWEST_FIRST)
+        .limit(PER_PAGE)
+        .offset((filters.page - 1) * PER_PAGE)
+    )
+    items = load_newest(db, page_ids)
+    facets = {"paragraph": _paragraph_facet(db, viewer, filters)}
+    for index, name in enumerate(CUBE_DIMENSIONS):
+        counts: dict[str, int] = {}
+        for values, count in cube:
+            if _matches(values, wanted, skip=name):
+                counts[values[index]] = counts.get(values[index], 0) + count
+        facets[name] = Facet(name, _sorted(name, counts))
     return BrowseResult(items=items, total=total, facets=facets, filters=filters)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
@@ -12,7 +12,7 @@ from webapp.models import submission_paragraphs
 from webapp.paragraph_listing import ParagraphSection
 from webapp.policy import ANONYMOUS, Viewer
 from webapp.policy.archive import can_see_review_queue
-from webapp.queries_archive.browse import readable, with_display_relations
+from webapp.queries_archive.browse import NEWEST_FIRST, load_newest, readable
 
 PER_GROUP = 10
 FEED_SIZE = 50
@@ -29,42 +29,41 @@ class StakeholderGroup:
     items: list[Submission] = field(default_factory=list)
 
 
-def _under_paragraph(stmt, number: int):
-    return stmt.join(submission_paragraphs, submission_paragraphs.c.submission_id == Submission.id).where(
-        submission_paragraphs.c.paragraph_number == number
-    )
+def _paragraph_ids(number: int):
+    return select(submission_paragraphs.c.submission_id).where(submission_paragraphs.c.paragraph_number == number)
 
 
 def paragraph_section(db: Session, viewer: Viewer, number: int) -> ParagraphSection:
-    """What the viewer may read under paragraph `number`, grouped by stakeholder type (a bounded query count)."""
-    group_key = Organisation.stakeholder_type_code
-    is_synthesis = Submission.kind == SubmissionKind.OUTCOME_SYNTHESIS
-    counts_stmt = _under_paragraph(
-        readable(viewer, group_key, is_synthesis, func.count()).join(
-            Organisation, Organisation.id == Submission.author_organisation_id
-        ),
-        number,
-    ).group_by(group_key, is_synthesis)
-    totals: dict[str, int] = {}
-    for code, synthesis, count in db.execute(counts_stmt):
-        key = SYNTHESES if synthesis else code
-        totals[key] = totals.get(key, 0) + count
-    types = {t.code: t for t in db.scalars(select(StakeholderType).order_by(StakeholderType.position))}
-    groups: list[StakeholderGroup] = []
-    if totals:
-        # One query per non-empty group (at most six): the newest PER_GROUP items of each.
-        for code in [c for c in list(types) + [SYNTHESES] if c in totals]:
-            stmt = _under_paragraph(with_display_relations(readable(viewer)), number)
-            if code == SYNTHESES:
-                stmt = stmt.where(is_synthesis)
-            else:
-                stmt = stmt.join(Organisation, Organisation.id == Submission.author_organisation_id).where(
-                    group_key == code, ~is_synthesis
-                )
-            items = list(db.scalars(stmt.order_by(Submission.published_at.desc(), Submission.id.desc())
-                                    .limit(PER_GROUP)).unique())
-            label = types[code].label if code in types else ""
-            groups.append(StakeholderGroup(code=code, label=label, total=totals[code], items=items))
+    """What the viewer may read under paragraph `number`, grouped by stakeholder type (four statements)."""
+    # Outcome syntheses speak for a dialogue round, not for their facilitator's organisation: their own group.
+    group = case(
+        (Submission.kind == SubmissionKind.OUTCOME_SYNTHESIS, literal(SYNTHESES)),
+        else_=Organisation.stakeholder_type_code,
+    )
+
+    def under_paragraph(*columns):
+        return (
+            readable(viewer, *columns)
+            .join(Organisation, Organisation.id == Submission.author_organisation_id)
+            .where(Submission.id.in_(_paragraph_ids(number)))
+        )
+
+    totals = dict(db.execute(under_paragraph(group, func.count()).group_by(group)).all())
+    if not totals:
+        return ParagraphSection(key="archive", title="archive", template="archive/_paragraph_section.html")
+    rank = func.row_number().over(partition_by=group, order_by=NEWEST_FIRST).label("rank")
+    ranked = under_paragraph(Submission.id, rank).subquery()
+    items = load_newest(db, select(ranked.c.id).where(ranked.c.rank <= PER_GROUP))
+    by_group: dict[str, list[Submission]] = {}
+    for item in items:
+        key = SYNTHESES if item.kind is SubmissionKind.OUTCOME_SYNTHESIS else item.author_organisation.stakeholder_type_code
+        by_group.setdefault(key, []).append(item)
+    types = {t.code: t.label for t in db.scalars(select(StakeholderType).order_by(StakeholderType.position))}
+    groups = [
+        StakeholderGroup(code=code, label=types.get(code, ""), total=totals[code], items=by_group.get(code, []))
+        for code in [*types, SYNTHESES]
+        if code in totals
+    ]
     return ParagraphSection(
         key="archive",
         title="archive",
@@ -100,8 +99,7 @@ def review_queue(db: Session, viewer: Viewer) -> list[Submission]:
 
 def public_feed(db: Session, paragraph: int | None = None) -> list[Submission]:
     """Newly published PUBLIC items (for everyone, so read as the anonymous viewer), optionally under a paragraph."""
-    stmt = with_display_relations(readable(ANONYMOUS)).where(Submission.tier == Tier.PUBLIC)
+    stmt = readable(ANONYMOUS, Submission.id).where(Submission.tier == Tier.PUBLIC)
     if paragraph is not None:
-        stmt = _under_paragraph(stmt, paragraph)
-    stmt = stmt.order_by(Submission.published_at.desc(), Submission.id.desc()).limit(FEED_SIZE)
-    return list(db.scalars(stmt).unique())
+        stmt = stmt.where(Submission.id.in_(_paragraph_ids(paragraph)))
+    return load_newest(db, stmt.order_by(*NEWEST_FIRST).limit(FEED_SIZE))
