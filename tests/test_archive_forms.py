@@ -272,3 +272,18 @@ def test_new_policy_version_button(app, people, signed_in):
     _service(app, submit_submission, people["author"], item.id)
     _service(app, publish_submission, people["facilitator"], item.id)
     assert other.post(f"/archive/{item.id}/new-version", data={"csrf_token": otoken}).status_code == 403
+
+
+def test_reviewer_and_tier_pages_refuse_others(app, people, signed_in):
+    item = _service(app, create_submission, people["author"], "good_practice", practice_data())
+    _service(app, submit_submission, people["author"], item.id)
+    other, _token = signed_in(people["other"])
+    assert other.get(f"/archive/{item.id}/return").status_code == 404  # submitted: not theirs to see
+    facilitator, _ftoken = signed_in(people["facilitator"])
+    assert facilitator.get(f"/archive/{item.id}/return").status_code == 200
+    _service(app, publish_submission, people["facilitator"], item.id)
+    assert other.get(f"/archive/{item.id}/return").status_code == 403
+    assert facilitator.get(f"/archive/{item.id}/return").status_code == 409
+    assert other.get(f"/archive/{item.id}/tier").status_code == 403
+    colleague, _ctoken = signed_in(people["colleague"])
+    assert colleague.get(f"/archive/{item.id}/tier").status_code == 200

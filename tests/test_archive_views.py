@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import func, select
@@ -164,6 +165,11 @@ def test_feeds_contain_only_public_published_items(world, published, client_for,
         assert response.mimetype == "application/atom+xml"
         assert "Public practice" in body and "Community practice" not in body and "Draft practice" not in body
         assert f"/archive/{public.id}" in body
+        feed = ElementTree.fromstring(response.get_data())
+        atom = "{http://www.w3.org/2005/Atom}"
+        entries = feed.findall(f"{atom}entry")
+        assert [e.findtext(f"{atom}title") for e in entries] == ["Public practice"]
+        assert entries[0].findtext(f"{atom}summary").startswith("TLP:CLEAR")
     assert "Public practice" not in _text(client_for(None).get("/archive/paragraphs/14/feed.atom"))
     assert client_for(None).get("/archive/paragraphs/26/feed.atom").status_code == 404
 

@@ -89,8 +89,8 @@ def can_review(viewer: Viewer, submission: Submission) -> bool:
     """Facilitators who pass the tier rule review others' submissions (never their own)."""
     return (
         viewer.is_facilitator
-        and _tier_ok(viewer, submission)
         and submission.author_id != viewer.user_id
+        and can_view_submission(viewer, submission)
     )
 
 
@@ -101,7 +101,7 @@ def can_withdraw(viewer: Viewer, submission: Submission) -> bool:
 
 def can_archive(viewer: Viewer, submission: Submission) -> bool:
     """The author or a reviewer archives a published item."""
-    return can_withdraw(viewer, submission) or (viewer.is_facilitator and _tier_ok(viewer, submission))
+    return can_withdraw(viewer, submission) or (viewer.is_facilitator and can_view_submission(viewer, submission))
 
 
 def can_declassify(viewer: Viewer, submission: Submission) -> bool:
@@ -109,6 +109,11 @@ def can_declassify(viewer: Viewer, submission: Submission) -> bool:
     if not can_view_submission(viewer, submission) or not viewer.is_verified:
         return False
     return viewer.organisation_id == submission.author_organisation_id or viewer.is_facilitator
+
+
+def can_change_tier(viewer: Viewer, submission: Submission) -> bool:
+    """The author changes the audience of their item; the organisation or a reviewer may also lower it."""
+    return can_withdraw(viewer, submission) or can_declassify(viewer, submission)
 
 
 def can_see_review_queue(viewer: Viewer) -> bool:

@@ -17,8 +17,8 @@ from webapp.forms.archive import ActionForm
 from webapp.models import Submission, utcnow
 from webapp.policy.archive import (
     can_archive,
+    can_change_tier,
     can_create_submission,
-    can_declassify,
     can_edit_submission,
     can_review,
     can_see_review_queue,
@@ -98,7 +98,7 @@ def _permissions(item: Submission) -> dict[str, bool]:
         "review": can_review(viewer, item) and status in TRANSITIONS["publish"],
         "withdraw": can_withdraw(viewer, item) and status in TRANSITIONS["withdraw"],
         "archive": can_archive(viewer, item) and status in TRANSITIONS["archive"],
-        "change_tier": (can_withdraw(viewer, item) or can_declassify(viewer, item)) and status.value != "withdrawn",
+        "change_tier": can_change_tier(viewer, item) and status.value != "withdrawn",
         "new_version": (
             item.kind.value == "responsible_ai_policy" and can_create_submission(viewer)
             and viewer.organisation_id == item.author_organisation_id

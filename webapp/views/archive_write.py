@@ -10,7 +10,7 @@ from webapp.auth import current_viewer, login_required, verified_required
 from webapp.db import session
 from webapp.forms.archive import FORMS, ActionForm, ReturnForm, SubmissionForm, TierForm
 from webapp.models import SharingGroup, Submission, SubmissionKind
-from webapp.policy.archive import can_edit_submission, can_see_review_queue
+from webapp.policy.archive import can_change_tier, can_edit_submission, can_review, can_see_review_queue
 from webapp.queries_archive import listing
 from webapp.services import ServiceError
 from webapp.services import submission_workflow as workflow
@@ -167,6 +167,10 @@ def archive_item(submission_id: int):
 def return_for_revision(submission_id: int):
     """A reviewer returns a submitted item to its author with comments."""
     item = visible_or_404(submission_id)
+    if not can_review(current_viewer(), item):
+        abort(403, description=_("Only a facilitator other than the author can return this."))
+    if item.status not in workflow.TRANSITIONS["return"]:
+        abort(409, description=_("Only a submission under review can be returned."))
     form = ReturnForm()
     if form.validate_on_submit():
         try:
@@ -185,6 +189,8 @@ def return_for_revision(submission_id: int):
 def change_tier(submission_id: int):
     """Change the tier or sharing group; lowering it (declassification) needs confirmation and is audited."""
     item = visible_or_404(submission_id)
+    if not can_change_tier(current_viewer(), item):
+        abort(403, description=_("Only the author, the author's organisation or a reviewer can change the tier."))
     if _is_get():
         form = TierForm(formdata=None, data={
             "tier": item.tier.code, "sharing_group_id": str(item.sharing_group_id or ""),
