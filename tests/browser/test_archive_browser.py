@@ -61,3 +61,11 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     assert page.get_by_text("Kenya Defence Forces").first.is_visible()
     assert page.get_by_text("TLP:CLEAR").first.is_visible()
     assert_accessible(page)
+
+    page.goto(live_server + "/paragraphs/14")
+    assert page.get_by_role("heading", name="State (1)").is_visible()
+    assert_accessible(page)
+    page.go_back()
+    page.get_by_role("button", name="Show differences").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Changes from revision 1 to revision 3"
+    assert_accessible(page)

@@ -73,14 +73,6 @@ MARKDOWN_FIELDS: dict[SubmissionKind, tuple[str, ...]] = {
     SubmissionKind.OUTCOME_SYNTHESIS: ("body",),
 }
 ALL_MARKDOWN_FIELDS = tuple(dict.fromkeys(name for names in MARKDOWN_FIELDS.values() for name in names))
-# Plain-text / structured fields per kind (beyond the common ones).
-PLAIN_FIELDS: dict[SubmissionKind, tuple[str, ...]] = {
-    SubmissionKind.LESSON_LEARNT: ("application_area", "military_context", "lifecycle_stage", "lesson_status"),
-    SubmissionKind.GOOD_PRACTICE: (),
-    SubmissionKind.RESPONSIBLE_AI_POLICY: ("issuer", "effective_date", "policy_version", "link"),
-    SubmissionKind.OUTCOME_SYNTHESIS: ("round_id", "chatham_house", "key_points"),
-}
-
 submission_paragraphs = Table(
     "submission_paragraphs",
     Base.metadata,
@@ -193,10 +185,6 @@ class Submission(Base):
     def paragraph_numbers(self) -> list[int]:
         """The linked paragraph numbers in order (paragraphs must be loaded)."""
         return [paragraph.number for paragraph in self.paragraphs]
-
-    @property
-    def is_readable_by_all_with_tier(self) -> bool:
-        return self.status in READABLE_STATUSES
 
     def markdown_fields(self) -> tuple[str, ...]:
         """The Markdown fields of this submission's kind, in display order."""

@@ -11,9 +11,10 @@ from sqlalchemy import and_, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.models import Submission, SubmissionRevision, SubmissionStatus, Tier
+from webapp.models.submission import READABLE_STATUSES
 from webapp.policy import Viewer, may_use_group, max_authoring_tier, read_rule, tier_allows, tier_clause
 
-READABLE = (SubmissionStatus.PUBLISHED, SubmissionStatus.ARCHIVED)
+READABLE = READABLE_STATUSES
 EDITABLE = (SubmissionStatus.DRAFT, SubmissionStatus.RETURNED, SubmissionStatus.PUBLISHED)
 
 

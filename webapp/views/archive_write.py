@@ -88,7 +88,7 @@ def edit(submission_id: int):
         abort(409, description=_("A submission that is %(status)s cannot be edited.", status=item.status.value))
     form_class = FORMS.get(item.kind)
     if form_class is None:  # outcome syntheses are edited in their dialogue round
-        abort(409, description=_("Outcome syntheses are edited by facilitators in their dialogue round."))
+        abort(409, description=_("Outcome syntheses cannot be edited here."))
     form = form_class(formdata=None, data=_current_values(item)) if _is_get() else form_class()
     form.set_groups(_own_groups())
     if not _is_get() and form.validate_on_submit():
