@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from decimal import Decimal
 
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Integer, Select, String, extract, func, select, type_coerce
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
@@ -166,36 +165,58 @@ class Facet:
 CUBE_DIMENSIONS = ("kind", "stage", "tier", "year", "stakeholder", "country")
 
 
+_TIER_CODES = {int(tier): tier.code for tier in Tier}
+
+
 def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tuple[str, ...], int]]:
     """Counts of readable items per combination of the single-valued dimensions (paragraph filter applied)."""
-    year = extract("year", Submission.published_at)
-    columns = (Submission.kind, Submission.lifecycle_stage, Submission.tier, year,
-               Organisation.stakeholder_type_code, Organisation.country)
+    # Raw column values (type_coerce skips enum conversion): the cube can have thousands of rows.
+    columns = (
+        type_coerce(Submission.kind, String),
+        type_coerce(Submission.lifecycle_stage, String),
+        type_coerce(Submission.tier, Integer),
+        extract("year", Submission.published_at),
+        Organisation.stakeholder_type_code,
+        Organisation.country,
+    )
     stmt = readable(viewer, *columns, func.count()).join(
         Organisation, Organisation.id == Submission.author_organisation_id
     )
     if filters.paragraph is not None:
         stmt = _apply(stmt, BrowseFilters(paragraph=filters.paragraph))
     stmt = stmt.group_by(*columns)
-    return [(tuple(_code(value) for value in row[:-1]), row[-1]) for row in db.execute(stmt)]
+    return [
+        ((kind, stage or "", _TIER_CODES[tier], str(int(year)) if year is not None else "", stakeholder, country), count)
+        for kind, stage, tier, year, stakeholder, country, count in db.execute(stmt)
+    ]
 
 
-def _wanted(filters: BrowseFilters) -> dict[str, str | None]:
-    return {
-        "kind": filters.kind.value if filters.kind else None,
-        "stage": filters.stage.value if filters.stage else None,
-        "tier": filters.tier.code if filters.tier else None,
-        "year": str(filters.year) if filters.year is not None else None,
-        "stakeholder": filters.stakeholder,
-        "country": filters.country,
-    }
+def _wanted(filters: BrowseFilters) -> list[str | None]:
+    """The chosen value of each cube dimension (None: any), in CUBE_DIMENSIONS order."""
+    return [
+        filters.kind.value if filters.kind else None,
+        filters.stage.value if filters.stage else None,
+        filters.tier.code if filters.tier else None,
+        str(filters.year) if filters.year is not None else None,
+        filters.stakeholder,
+        filters.country,
+    ]
 
 
-def _matches(values: tuple[str, ...], wanted: dict[str, str | None], skip: str | None = None) -> bool:
-    return all(
-        want is None or name == skip or values[i] == want
-        for i, (name, want) in enumerate((n, wanted[n]) for n in CUBE_DIMENSIONS)
-    )
+def _count_cube(cube, wanted: list[str | None]) -> tuple[int, list[dict[str, int]]]:
+    """The total matching every filter, and per dimension the counts matching every *other* filter (one pass)."""
+    per_dimension: list[dict[str, int]] = [{} for _ in CUBE_DIMENSIONS]
+    total = 0
+    for values, count in cube:
+        misses = [i for i, want in enumerate(wanted) if want is not None and values[i] != want]
+        if not misses:
+            total += count
+            for i, value in enumerate(values):
+                per_dimension[i][value] = per_dimension[i].get(value, 0) + count
+        elif len(misses) == 1:
+            i = misses[0]
+            per_dimension[i][values[i]] = per_dimension[i].get(values[i], 0) + count
+    return total, per_dimension
 
 
 def _sorted(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -215,18 +236,6 @@ def _paragraph_facet(db: Session, viewer: Viewer, filters: BrowseFilters) -> Fac
     ids = _apply(readable(viewer, Submission.id), filters.without("paragraph"))
     stmt = select(key, func.count()).where(submission_paragraphs.c.submission_id.in_(ids)).group_by(key)
     return Facet("paragraph", _sorted("paragraph", {str(number): count for number, count in db.execute(stmt)}))
-
-
-def _code(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Tier):
-        return value.code
-    if hasattr(value, "value"):
-        return str(value.value)
-    if isinstance(value, (int, float, Decimal)):  # extract(year) is numeric on PostgreSQL
-        return str(int(value))
-    return str(value)
 
 
 @dataclass
@@ -269,9 +278,7 @@ def load_newest(db: Session, id_stmt: Select) -> list[Submission]:
 
 def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     """The page of items, the total, and the counts per filter value, for this viewer."""
-    cube = _cube(db, viewer, filters)
-    wanted = _wanted(filters)
-    total = sum(count for values, count in cube if _matches(values, wanted))
+    total, per_dimension = _count_cube(_cube(db, viewer, filters), _wanted(filters))
     page_ids = (
         _apply(readable(viewer, Submission.id), filters)
         .order_by(*NEWEST_FIRST)
@@ -280,10 +287,6 @@ def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     )
     items = load_newest(db, page_ids)
     facets = {"paragraph": _paragraph_facet(db, viewer, filters)}
-    for index, name in enumerate(CUBE_DIMENSIONS):
-        counts: dict[str, int] = {}
-        for values, count in cube:
-            if _matches(values, wanted, skip=name):
-                counts[values[index]] = counts.get(values[index], 0) + count
+    for name, counts in zip(CUBE_DIMENSIONS, per_dimension):
         facets[name] = Facet(name, _sorted(name, counts))
     return BrowseResult(items=items, total=total, facets=facets, filters=filters)
