@@ -7,7 +7,7 @@ Revisions (and exports, which are built from the submission) inherit the submiss
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, exists, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.models import Submission, SubmissionRevision, SubmissionStatus, Tier
@@ -55,8 +55,8 @@ def can_view_submission(viewer: Viewer, submission: Submission) -> bool:
 
 def revision_clause(viewer: Viewer) -> ColumnElement[bool]:
     """SQL: revisions of submissions `viewer` may read (never less restricted than the submission)."""
-    readable = select(Submission.id).where(submission_clause(viewer))
-    return SubmissionRevision.submission_id.in_(readable)
+    # A correlated EXISTS: one primary-key probe per revision, not the list of every readable submission.
+    return exists().where(Submission.id == SubmissionRevision.submission_id, submission_clause(viewer))
 
 
 def can_view_revision(viewer: Viewer, revision: SubmissionRevision) -> bool:
