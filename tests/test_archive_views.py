@@ -205,6 +205,16 @@ def test_chatham_house_synthesis_hides_the_author_everywhere(world, published, c
         assert org_name not in body, path
         assert "Facilitators of the dialogue round" in body, path
     assert "Norms." in _text(client.get(f"/archive/{item.id}"))
+    # nor can the organisation's stakeholder type or country be found through the browse filters
+    with app.app_context():
+        org = session().get(type(f), f.id).organisation
+        stakeholder, country = org.stakeholder_type_code, org.country
+    assert "Round outcome" in _text(client.get("/archive/?kind=outcome_synthesis"))
+    for query in (f"stakeholder={stakeholder}", f"country={country}"):
+        body = _text(client.get(f"/archive/?kind=outcome_synthesis&{query}"))
+        assert "Round outcome" not in body and "0 items" in body, query
+    body = _text(client.get("/archive/?kind=outcome_synthesis"))
+    assert f'<option value="{country}"' not in body and f'<option value="{stakeholder}"' not in body
 
 
 def test_my_submissions_and_review_queue(world, published, client_for, app):

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import Integer, Select, String, extract, func, select, type_coerce
+from sqlalchemy import Integer, Select, String, case, extract, func, null, select, type_coerce
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
@@ -148,7 +148,8 @@ def _apply(stmt: Select, filters: BrowseFilters) -> Select:
             orgs = orgs.where(Organisation.stakeholder_type_code == filters.stakeholder)
         if filters.country is not None:
             orgs = orgs.where(Organisation.country == filters.country)
-        stmt = stmt.where(Submission.author_organisation_id.in_(orgs))
+        # Chatham House syntheses name no organisation, so they cannot be found by its type or country either.
+        stmt = stmt.where(Submission.author_organisation_id.in_(orgs), Submission.chatham_house.is_(False))
     return stmt
 
 
@@ -168,6 +169,11 @@ CUBE_DIMENSIONS = ("kind", "stage", "tier", "year", "stakeholder", "country")
 _TIER_CODES = {int(tier): tier.code for tier in Tier}
 
 
+def _unless_chatham_house(column):
+    """The organisation's value, or NULL for a Chatham House synthesis (it must not reveal its organisation)."""
+    return case((Submission.chatham_house.is_(True), null()), else_=column)
+
+
 def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tuple[str, ...], int]]:
     """Counts of readable items per combination of the single-valued dimensions (paragraph filter applied)."""
     # Raw column values (type_coerce skips enum conversion): the cube can have thousands of rows.
@@ -176,8 +182,8 @@ def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tup
         type_coerce(Submission.lifecycle_stage, String),
         type_coerce(Submission.tier, Integer),
         extract("year", Submission.published_at),
-        Organisation.stakeholder_type_code,
-        Organisation.country,
+        _unless_chatham_house(Organisation.stakeholder_type_code),
+        _unless_chatham_house(Organisation.country),
     )
     stmt = readable(viewer, *columns, func.count()).join(
         Organisation, Organisation.id == Submission.author_organisation_id
@@ -186,7 +192,8 @@ def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tup
         stmt = _apply(stmt, BrowseFilters(paragraph=filters.paragraph))
     stmt = stmt.group_by(*columns)
     return [
-        ((kind, stage or "", _TIER_CODES[tier], str(int(year)) if year is not None else "", stakeholder, country), count)
+        ((kind, stage or "", _TIER_CODES[tier], str(int(year)) if year is not None else "", stakeholder or "",
+          country or ""), count)
         for kind, stage, tier, year, stakeholder, country, count in db.execute(stmt)
     ]
 
