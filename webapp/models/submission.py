@@ -86,14 +86,12 @@ class Submission(Base):
 
     __tablename__ = "submissions"
     __table_args__ = (
-        # Browse: newest published first.
-        Index("ix_submissions_status_published_at", "status", "published_at"),
         # Covering index for browse counts: every column of the read rule, the filters and the facets, so that
         # counting the authorized set never reads the wide rows (Markdown sources and HTML).
         Index(
             "ix_submissions_browse",
             "status", "kind", "tier", "published_at", "lifecycle_stage", "sharing_group_id",
-            "author_organisation_id", "author_id", "id",
+            "author_organisation_id", "author_id", "chatham_house", "id",
         ),
         Index("ix_submissions_author_id_updated_at", "author_id", "updated_at"),
     )
