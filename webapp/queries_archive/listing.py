@@ -7,7 +7,15 @@ from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
-from webapp.models import Organisation, StakeholderType, Submission, SubmissionKind, SubmissionStatus, Tier
+from webapp.models import (
+    Organisation,
+    SharingGroup,
+    StakeholderType,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    Tier,
+)
 from webapp.models import submission_paragraphs
 from webapp.paragraph_listing import ParagraphSection
 from webapp.policy import ANONYMOUS, Viewer
@@ -71,6 +79,14 @@ def paragraph_section(db: Session, viewer: Viewer, number: int) -> ParagraphSect
         items=groups,
         total=sum(totals.values()),
     )
+
+
+def own_sharing_groups(db: Session, viewer: Viewer) -> list[SharingGroup]:
+    """The sharing groups an author may limit an item to: their own (directly or through their organisation)."""
+    ids = sorted(viewer.group_ids)
+    if not ids:
+        return []
+    return list(db.scalars(select(SharingGroup).where(SharingGroup.id.in_(ids)).order_by(SharingGroup.name)))
 
 
 def my_submissions(db: Session, viewer: Viewer) -> list[Submission]:

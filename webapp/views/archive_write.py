@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from webapp.auth import current_viewer, login_required, verified_required
 from webapp.db import session
@@ -19,10 +18,7 @@ from webapp.views.archive import bp, visible_or_404
 
 
 def _own_groups() -> list[SharingGroup]:
-    ids = sorted(current_viewer().group_ids)
-    if not ids:
-        return []
-    return list(session().scalars(select(SharingGroup).where(SharingGroup.id.in_(ids)).order_by(SharingGroup.name)))
+    return listing.own_sharing_groups(session(), current_viewer())
 
 
 def _kind_or_404(kind: str) -> SubmissionKind:
