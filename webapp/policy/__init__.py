@@ -196,3 +196,4 @@ def max_authoring_tier(viewer: Viewer) -> Tier:
 def may_use_group(viewer: Viewer, group_id: int) -> bool:
     """Authors may only limit an item to a group they belong to."""
     return group_id in viewer.group_ids
+from webapp.policy import dialogue  # noqa: E402,F401  (registers the dialogue read rules)
