@@ -106,23 +106,39 @@ def dismiss_flags(post_id: int):
     return redirect(_back(url_for("moderation.queue")))
 
 
-_THREAD_ACTIONS = {
-    "lock": (moderation.lock_thread, _l("The thread is locked.")),
-    "unlock": (moderation.unlock_thread, _l("The thread is unlocked.")),
-    "pin": (moderation.pin_thread, _l("The thread is pinned.")),
-    "unpin": (moderation.unpin_thread, _l("The thread is unpinned.")),
-}
-
-
-@bp.post("/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):act>")
-@verified_required
-def thread_action(thread_id: int, act: str):
-    """Lock, unlock, pin or unpin a thread."""
+def _thread_act(service, thread_id: int, message: str):
     form = checked(ReasonForm())
-    service, message = _THREAD_ACTIONS[act]
     service(current_viewer(), thread_id, reason=form.reason.data or "")
-    flash(str(message), "success")
+    flash(message, "success")
     return redirect(url_for("dialogue.thread", thread_id=thread_id))
+
+
+@bp.post("/threads/<int:thread_id>/lock")
+@verified_required
+def lock_thread(thread_id: int):
+    """No more posts except by the thread's moderators."""
+    return _thread_act(moderation.lock_thread, thread_id, _("The thread is locked."))
+
+
+@bp.post("/threads/<int:thread_id>/unlock")
+@verified_required
+def unlock_thread(thread_id: int):
+    """Allow posts again (the round's window still applies)."""
+    return _thread_act(moderation.unlock_thread, thread_id, _("The thread is unlocked."))
+
+
+@bp.post("/threads/<int:thread_id>/pin")
+@verified_required
+def pin_thread(thread_id: int):
+    """Keep the thread at the top of its list."""
+    return _thread_act(moderation.pin_thread, thread_id, _("The thread is pinned."))
+
+
+@bp.post("/threads/<int:thread_id>/unpin")
+@verified_required
+def unpin_thread(thread_id: int):
+    """Let the thread take its place by activity again."""
+    return _thread_act(moderation.unpin_thread, thread_id, _("The thread is unpinned."))
 
 
 @bp.route("/threads/<int:thread_id>/move", methods=["GET", "POST"])

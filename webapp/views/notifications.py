@@ -10,6 +10,7 @@ from webapp import navigation
 from webapp.auth import current_viewer, login_required
 from webapp.db import session
 from webapp.forms.dialogue import WatchForm
+from webapp.models.watch import WATCH_KINDS
 from webapp.queries_dialogue import notifications as notification_queries
 from webapp.security import safe_next
 from webapp.services import notifications
@@ -78,20 +79,24 @@ def _watch_back(kind: str, target_id: int) -> str:
     return safe_next(request.form.get("next")) or fallback()
 
 
-@bp.post("/watch/<any(thread, round, paragraph):kind>/<int:target_id>")
+@bp.post("/watch/<kind>/<int:target_id>")
 @login_required
 def watch(kind: str, target_id: int):
     """Start watching."""
+    if kind not in WATCH_KINDS:
+        abort(404)
     checked(WatchForm())
     notifications.watch(current_viewer(), kind, target_id)
     flash(_("You will be notified of new activity."), "success")
     return redirect(_watch_back(kind, target_id))
 
 
-@bp.post("/unwatch/<any(thread, round, paragraph):kind>/<int:target_id>")
+@bp.post("/unwatch/<kind>/<int:target_id>")
 @login_required
 def unwatch(kind: str, target_id: int):
     """Stop watching."""
+    if kind not in WATCH_KINDS:
+        abort(404)
     checked(WatchForm())
     notifications.unwatch(current_viewer(), kind, target_id)
     flash(_("You no longer watch this."), "success")
