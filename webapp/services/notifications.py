@@ -181,6 +181,7 @@ def unwatch(actor: Viewer, kind: str, target_id: int) -> None:
     if actor.user_id is None:
         raise NotFound()
     with unit_of_work() as db:
+        _watch_target(db, actor, kind, target_id)
         existing = db.scalar(select(Watch).where(Watch.user_id == actor.user_id, Watch.target_kind == kind, Watch.target_id == target_id))
         if existing is None:
             raise Conflict("You do not watch this.")
