@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, defer, joinedload, selectinload
 
 from webapp import policy
 from webapp.models import DialogueRound, Post, PostFlag, PostRevision, Thread, Watch
@@ -96,10 +96,11 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int) -> ThreadPage | Non
     thread = visible_thread(db, viewer, thread_id)
     if thread is None:
         return None
+    # selectinload: the few distinct authors are loaded once each, not joined into every post row.
     stmt = (
         select(Post)
         .where(Post.thread_id == thread.id)
-        .options(joinedload(Post.author))
+        .options(selectinload(Post.author), defer(Post.body_source))
         .order_by(Post.created_at, Post.id)
     )
     posts = list(db.scalars(policy.visible(stmt, viewer, Post)).unique())
