@@ -225,3 +225,17 @@ def test_standalone_log(app, world, client_for):
     page = fac.get("/moderation/standalone/log").get_data(as_text=True)
     assert "thread.locked" in page and "cooling off" in page
     assert client_for(world.member).get("/moderation/standalone/log").status_code == 403
+
+
+def test_admins_reach_suspension_from_a_post_unless_chatham_house(app, world, client_for):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.company_member, thread)
+    admin = client_for(world.admin)
+    page = admin.get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert f"/admin/users/{world.company_member.id}" in page
+    assert f"/admin/users/{world.company_member.id}" not in client_for(world.member).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    chatham = make_round(app, world.facilitator, chatham_house=True)
+    hidden_thread = make_thread(app, world.company_member, round_=chatham)
+    page = admin.get(f"/dialogue/threads/{hidden_thread.id}").get_data(as_text=True)
+    assert f"/admin/users/{world.company_member.id}" not in page
+    assert post.id

@@ -162,3 +162,10 @@ def test_rolled_back_actions_mail_nobody(app, world):
         with unit_of_work():
             pass
     assert world.company_member.email not in _mail(app)
+
+
+def test_public_round_mail_carries_its_title(app, world, client_for):
+    client = client_for(world.member)
+    send(client, "/notifications/watch/paragraph/24", token_page="/paragraphs/24")
+    make_round(app, world.facilitator, tier=Tier.PUBLIC, title="Public round PR-1", paragraphs=(24,))
+    assert "PR-1" in _mail(app)

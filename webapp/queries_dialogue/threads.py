@@ -19,7 +19,9 @@ from webapp.policy.dialogue import (
     can_flag_post,
     can_moderate_thread,
     can_read_hidden_post,
+    can_suspend_users,
 )
+from webapp.policy.dialogue import author_visible_to
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PostNode:
     flagged_by_me: bool
     open_flags: int
     quote: QuoteView | None
+    can_suspend_author: bool = False
     children: list["PostNode"] = field(default_factory=list)
 
 
@@ -121,6 +124,7 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int) -> ThreadPage | Non
         select(Watch.id).where(Watch.user_id == viewer.user_id, Watch.target_kind == "thread", Watch.target_id == thread.id)
     ) is not None
 
+    suspender = can_suspend_users(viewer)
     nodes: dict[int, PostNode] = {}
     roots: list[PostNode] = []
     for post in posts:
@@ -136,6 +140,7 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int) -> ThreadPage | Non
             flagged_by_me=post.id in mine,
             open_flags=open_flags.get(post.id, 0),
             quote=quote,
+            can_suspend_author=suspender and post.author_id != viewer.user_id and author_visible_to(viewer, post),
         )
         nodes[post.id] = node
         parent = nodes.get(post.parent_id) if post.parent_id else None

@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import has_request_context, url_for
 from werkzeug.routing import BuildError
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from webapp import mail, policy
-from webapp.db import unit_of_work
+from webapp.db import register_after_commit, session, unit_of_work
 from webapp.models import AccountStatus, CallParagraph, DialogueRound, Notification, Post, Thread, Tier, User, Watch, utcnow
 from webapp.models.watch import WATCH_KINDS
 from webapp.policy import Viewer
@@ -92,7 +92,10 @@ def _author_line(viewer: Viewer, obj: Any) -> str:
 def _mail_for(user: User, viewer: Viewer, event: str, obj: Any) -> mail.Mail:
     """A short e-mail. Above community tier it carries no title or text: only a link to sign in and read."""
     label = EVENT_LABELS.get(event, event)
-    tier = getattr(obj, "tier", None) or getattr(getattr(obj, "thread", None), "tier", Tier.CONFIDENTIAL)
+    tier = getattr(obj, "tier", None)
+    if tier is None:  # a post: its thread's tier; anything unknown is treated as the most restricted
+        tier = getattr(getattr(obj, "thread", None), "tier", None)
+    tier = Tier.CONFIDENTIAL if tier is None else Tier(tier)
     link = target_url(obj, external=True)
     if tier <= Tier.COMMUNITY:
         subject = f"[REAIM Exchange] {label}: {target_title(obj)}"
@@ -120,6 +123,18 @@ def _deliver(db: Session, user: User, event: str, obj: Any) -> bool:
     db.add(Notification(user_id=user.id, event=event, object_kind=kind, object_id=obj.id))
     mail.queue(db, _mail_for(user, viewer, event, obj))
     return True
+
+
+def _forget_notified(app) -> None:
+    session().info.pop("notified", None)
+
+
+register_after_commit(_forget_notified)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_notified_on_rollback(db: Session, _previous_transaction) -> None:
+    db.info.pop("notified", None)
 
 
 def notify_watchers(
