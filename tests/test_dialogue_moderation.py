@@ -239,3 +239,22 @@ def test_admins_reach_suspension_from_a_post_unless_chatham_house(app, world, cl
     page = admin.get(f"/dialogue/threads/{hidden_thread.id}").get_data(as_text=True)
     assert f"/admin/users/{world.company_member.id}" not in page
     assert post.id
+
+
+@pytest.mark.parametrize("new, old, within", [
+    ((Tier.COMMUNITY, None, 1), (Tier.PUBLIC, None, 2), True),
+    ((Tier.PUBLIC, None, 1), (Tier.COMMUNITY, None, 1), False),
+    ((Tier.RESTRICTED, None, 2), (Tier.COMMUNITY, None, 1), True),
+    ((Tier.RESTRICTED, None, 1), (Tier.RESTRICTED, 5, 1), False),  # dropping the group widens
+    ((Tier.RESTRICTED, 5, 1), (Tier.COMMUNITY, 5, 1), True),
+    ((Tier.RESTRICTED, 5, 2), (Tier.COMMUNITY, 5, 1), False),  # another organisation's members join
+    ((Tier.CONFIDENTIAL, 5, 2), (Tier.COMMUNITY, 5, 1), True),
+    ((Tier.CONFIDENTIAL, None, 1), (Tier.CONFIDENTIAL, None, 1), True),
+    ((Tier.CONFIDENTIAL, None, 2), (Tier.CONFIDENTIAL, None, 1), False),
+    ((Tier.CONFIDENTIAL, 6, 1), (Tier.CONFIDENTIAL, 5, 1), False),
+    ((Tier.CONFIDENTIAL, 5, 9), (Tier.CONFIDENTIAL, 5, 1), True),
+])
+def test_audience_within(new, old, within):
+    from webapp.policy.dialogue import audience_within
+
+    assert audience_within(new, old) is within

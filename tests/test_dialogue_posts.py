@@ -291,3 +291,28 @@ def test_editing_in_a_closed_round_is_refused(app, world, client_for):
     send(client_for(world.facilitator), f"/dialogue/rounds/{round_.id}/close")
     with app.test_request_context(), pytest.raises(Conflict, match="round is closed"):
         dialogue_posts.edit_post(viewer(app, world.member), post.id, body_source="after close")
+
+
+def test_reads_of_restricted_material_are_audited(app, world, client_for):
+    community = make_thread(app, world.researcher, tier=Tier.COMMUNITY)
+    restricted = make_thread(app, world.researcher, tier=Tier.RESTRICTED)
+    client = client_for(world.researcher)
+    client.get(f"/dialogue/threads/{community.id}")
+    assert audit_actions(app, "dialogue_thread.read") == []
+    client.get(f"/dialogue/threads/{restricted.id}")
+    reads = audit_actions(app, "dialogue_thread.read")
+    assert [(r.object_id, r.details["tier"], r.actor_id) for r in reads] == [(restricted.id, "restricted", world.researcher.id)]
+
+
+def test_every_change_is_queued_for_search(app, world, client_for):
+    round_ = make_round(app, world.facilitator)
+    target = make_round(app, world.facilitator, title="Target")
+    thread = make_thread(app, world.member, round_=round_)
+    post = make_post(app, world.member, thread)
+    start = len(outbox(app))
+    send(client_for(world.member), f"/dialogue/posts/{post.id}/delete")
+    assert outbox(app)[start:] == [("post", post.id)]
+    start = len(outbox(app))
+    send(client_for(world.facilitator), f"/moderation/threads/{thread.id}/move", {"target": str(target.id)})
+    queued = set(outbox(app)[start:])
+    assert ("thread", thread.id) in queued and ("post", post.id) in queued

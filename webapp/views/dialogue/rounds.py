@@ -17,6 +17,7 @@ from webapp.policy.dialogue import can_create_round, can_manage_round, can_start
 from webapp.queries_dialogue import rounds as round_queries
 from webapp.queries_dialogue.notifications import is_watching
 from webapp.services import ServiceError, dialogue_rounds
+from webapp.services.dialogue_reads import record_read
 from webapp.views.dialogue import bp, checked, fill_tier_choices, form_tier
 
 
@@ -53,6 +54,7 @@ def round(round_id: int):  # noqa: A001 - the endpoint is dialogue.round
     """One round: questions, paragraphs, facilitators, invitations, threads, participation, outcome."""
     db, viewer = session(), current_viewer()
     round_ = _round_or_404(round_id)
+    record_read(viewer, "dialogue_round", round_.id, round_.tier)
     threads = round_queries.threads(db, viewer, round_id=round_.id)
     return render_template(
         "dialogue/round.html",

@@ -14,6 +14,7 @@ from webapp.policy.dialogue import can_edit_post, can_flag_post, can_read_hidden
 from webapp.queries_dialogue import rounds as round_queries
 from webapp.queries_dialogue import threads as thread_queries
 from webapp.services import ServiceError, dialogue_posts, moderation
+from webapp.services.dialogue_reads import record_read
 from webapp.views.dialogue import bp, checked, fill_tier_choices, form_tier
 
 
@@ -34,6 +35,7 @@ def thread(thread_id: int):
     page = thread_queries.thread_page(session(), current_viewer(), thread_id)
     if page is None:
         abort(404)
+    record_read(current_viewer(), "dialogue_thread", page.thread.id, page.thread.tier)
     form = PostForm()
     return render_template("dialogue/thread.html", page=page, thread=page.thread, form=form, action=ActionForm(),
                            reason_form=ReasonForm(), watch_form=WatchForm(), max_depth=MAX_REPLY_DEPTH)
@@ -181,6 +183,7 @@ def revisions(post_id: int):
     post = _visible_post_or_404(post_id)
     if post.is_deleted or (post.is_hidden and not can_read_hidden_post(current_viewer(), post)):
         abort(404)
+    record_read(current_viewer(), "dialogue_post", post.id, post.thread.tier, how="revisions")
     return render_template("dialogue/revisions.html", post=post,
                            revisions=thread_queries.revisions(session(), current_viewer(), post.id))
 
