@@ -309,3 +309,22 @@ def test_edit_form_round_trip(app, world, client_for):
     response = send(client, f"/dialogue/rounds/{round_.id}/edit", _round_form(title="Renamed round"))
     assert response.status_code == 302
     assert fetch(app, DialogueRound, round_.id).title == "Renamed round"
+
+
+def test_closed_round_shows_no_reply_forms_to_members(app, world, client_for):
+    round_ = make_round(app, world.facilitator)
+    thread = make_thread(app, world.member, round_=round_)
+    post = make_post(app, world.company_member, thread)
+    client = client_for(world.member)
+    assert f"reply?to={post.id}" in client.get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    send(client_for(world.facilitator), f"/dialogue/rounds/{round_.id}/close")
+    page = client.get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert f"reply?to={post.id}" not in page and "does not accept new posts" in page
+    assert f"reply?to={post.id}" in client_for(world.facilitator).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+
+
+def test_uninvited_reader_gets_no_reply_form(app, world, client_for):
+    round_ = make_round(app, world.facilitator, invited_types=["academia"])
+    thread = make_thread(app, world.researcher, round_=round_)
+    response = client_for(world.member).get(f"/dialogue/threads/{thread.id}/reply")
+    assert response.status_code == 403 and "invited participants only" in response.get_data(as_text=True)

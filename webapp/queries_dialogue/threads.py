@@ -14,14 +14,14 @@ from webapp import policy
 from webapp.models import DialogueRound, Post, PostFlag, PostRevision, Thread, Watch
 from webapp.policy import Viewer
 from webapp.policy.dialogue import (
-    can_contribute_to_thread,
+    author_visible_to,
     can_edit_post,
     can_flag_post,
     can_moderate_thread,
     can_read_hidden_post,
     can_suspend_users,
 )
-from webapp.policy.dialogue import author_visible_to
+from webapp.services.dialogue_posts import thread_accepts_posts
 
 
 @dataclass
@@ -149,7 +149,7 @@ def thread_page(db: Session, viewer: Viewer, thread_id: int) -> ThreadPage | Non
         thread=thread,
         roots=roots,
         count=sum(1 for post in posts if not post.is_deleted),
-        can_post=can_contribute_to_thread(viewer, thread),
+        can_post=thread_accepts_posts(viewer, thread),
         can_moderate=moderator,
         watching=watching,
     )

@@ -10,7 +10,7 @@ from webapp.forms.admin import ActionForm
 from webapp.forms.dialogue import EditPostForm, FlagForm, PostForm, ReasonForm, ThreadForm, WatchForm
 from webapp.models import Tier
 from webapp.models.post import MAX_REPLY_DEPTH
-from webapp.policy.dialogue import can_edit_post, can_flag_post, can_read_hidden_post, can_start_thread_in_round
+from webapp.policy.dialogue import can_contribute_to_thread, can_edit_post, can_flag_post, can_read_hidden_post, can_start_thread_in_round
 from webapp.queries_dialogue import rounds as round_queries
 from webapp.queries_dialogue import threads as thread_queries
 from webapp.services import ServiceError, dialogue_posts, moderation
@@ -101,6 +101,8 @@ def reply(thread_id: int):
     page_thread = thread_queries.visible_thread(db, viewer, thread_id)
     if page_thread is None:
         abort(404)
+    if not can_contribute_to_thread(viewer, page_thread):
+        abort(403, description=_("This round is open to invited participants only."))
     parent_id, quote_id = _int_arg(request.args.get("to")), _int_arg(request.args.get("quote"))
     parent = thread_queries.visible_post(db, viewer, parent_id) if parent_id else None
     quoted = thread_queries.visible_post(db, viewer, quote_id) if quote_id else None
