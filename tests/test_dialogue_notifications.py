@@ -169,3 +169,51 @@ def test_public_round_mail_carries_its_title(app, world, client_for):
     send(client, "/notifications/watch/paragraph/24", token_page="/paragraphs/24")
     make_round(app, world.facilitator, tier=Tier.PUBLIC, title="Public round PR-1", paragraphs=(24,))
     assert "PR-1" in _mail(app)
+
+
+def test_mail_goes_through_smtp_when_configured(app, world, monkeypatch):
+    from webapp import mail
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            sent.append(("starttls",))
+
+        def login(self, user, password):
+            sent.append(("login", user))
+
+        def send_message(self, message):
+            sent.append(("message", message["To"], message["Subject"]))
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    app.config.update(MAIL_SERVER="smtp.example.org", MAIL_PORT=2525, MAIL_USERNAME="u", MAIL_PASSWORD="p", MAIL_USE_TLS=True)
+    mail.send(app, mail.Mail(to="someone@example.org", subject="Hello", body="Body"))
+    assert sent == [("connect", "smtp.example.org", 2525), ("starttls",), ("login", "u"),
+                    ("message", "someone@example.org", "Hello")]
+
+
+def test_mail_failure_does_not_undo_the_action(app, world, monkeypatch):
+    from webapp import mail
+
+    def broken(*_args, **_kwargs):
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(mail, "send", broken)
+    thread = make_thread(app, world.member)
+    with app.test_request_context():
+        from webapp.db import unit_of_work
+
+        with unit_of_work() as db:
+            notifications.add_watch(db, world.company_member.id, "thread", thread.id)
+    post = make_post(app, world.member, thread)  # mail fails after commit: the post stays
+    assert post.id is not None
