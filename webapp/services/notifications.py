@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -44,15 +45,15 @@ register_target("thread", Thread, title=lambda t: t.title, endpoint="dialogue.th
 register_target("post", Post, title=lambda p: p.thread.title, endpoint="dialogue.permalink", url_args=lambda p: {"post_id": p.id})
 
 EVENT_LABELS = {
-    "new_post": "New post",
-    "new_thread": "New thread",
-    "round_created": "New dialogue round",
-    "round_opened": "Round opened",
-    "round_closed": "Round closed",
-    "round_concluded": "Round concluded, outcome published",
-    "post_hidden": "Your post was hidden by a facilitator",
-    "post_unhidden": "Your post is visible again",
-    "published": "Newly published",
+    "new_post": _l("New post"),
+    "new_thread": _l("New thread"),
+    "round_created": _l("New dialogue round"),
+    "round_opened": _l("Round opened"),
+    "round_closed": _l("Round closed"),
+    "round_concluded": _l("Round concluded, outcome published"),
+    "post_hidden": _l("Your post was hidden by a facilitator"),
+    "post_unhidden": _l("Your post is visible again"),
+    "published": _l("Newly published"),
 }
 
 
@@ -91,7 +92,7 @@ def _author_line(viewer: Viewer, obj: Any) -> str:
 
 def _mail_for(user: User, viewer: Viewer, event: str, obj: Any) -> mail.Mail:
     """A short e-mail. Above community tier it carries no title or text: only a link to sign in and read."""
-    label = EVENT_LABELS.get(event, event)
+    label = str(EVENT_LABELS.get(event, event))
     tier = getattr(obj, "tier", None)
     if tier is None:  # a post: its thread's tier; anything unknown is treated as the most restricted
         tier = getattr(getattr(obj, "thread", None), "tier", None)
