@@ -61,6 +61,7 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
 
     _sign_in(page, live_server, facilitator)
     page.goto(thread_url)
+    page.locator("details.moderate summary").last.click()
     page.get_by_label("Reason for hiding (the author sees it)").last.fill("Off topic for this round")
     page.get_by_role("button", name="Hide").last.click()
     assert page.get_by_text("The post is hidden.").is_visible()
