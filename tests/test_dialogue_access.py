@@ -257,3 +257,11 @@ def test_policy_clause_and_predicate_agree(app, matrix):
                 by_clause = {obj.id for obj in db.scalars(policy.visible(select(entity), who, entity))}
                 by_predicate = {obj.id for obj in every if policy.can_view(who, obj)}
                 assert by_clause == by_predicate, (role, entity.__name__)
+
+
+def test_covered_endpoints_are_exactly_the_dialogue_routes(app):
+    ours = {rule.endpoint for rule in app.url_map.iter_rules()
+            if rule.endpoint.split(".")[0] in {"dialogue", "moderation", "notifications"}}
+    assert ours == COVERED_ENDPOINTS
+    exercised = {route.endpoint for route in ROUTES} | {endpoint for endpoint, _path, _expected in PAGES}
+    assert COVERED_ENDPOINTS - exercised == {"notifications.read_all"}  # posted in test_pages_without_an_object
