@@ -316,3 +316,11 @@ def test_every_change_is_queued_for_search(app, world, client_for):
     send(client_for(world.facilitator), f"/moderation/threads/{thread.id}/move", {"target": str(target.id)})
     queued = set(outbox(app)[start:])
     assert ("thread", thread.id) in queued and ("post", post.id) in queued
+
+
+def test_reply_page_for_a_post_of_another_thread(app, world, client_for):
+    thread = make_thread(app, world.member)
+    other = make_thread(app, world.member, title="Other")
+    foreign = make_post(app, world.member, other)
+    response = client_for(world.company_member).get(f"/dialogue/threads/{thread.id}/reply?to={foreign.id}")
+    assert response.status_code == 400 and "same thread" in response.get_data(as_text=True)

@@ -105,6 +105,8 @@ def reply(thread_id: int):
         abort(403, description=_("This round is open to invited participants only."))
     parent_id, quote_id = _int_arg(request.args.get("to")), _int_arg(request.args.get("quote"))
     parent = thread_queries.visible_post(db, viewer, parent_id) if parent_id else None
+    if parent_id and (parent is None or parent.thread_id != page_thread.id):
+        abort(400, description=_("You can only reply to a post in the same thread."))
     quoted = thread_queries.visible_post(db, viewer, quote_id) if quote_id else None
     form = PostForm(parent_id=parent.id if parent else "", quote_id=quoted.id if quoted else "")
     return render_template("dialogue/reply.html", thread=page_thread, parent=parent, quoted=quoted, form=form)
