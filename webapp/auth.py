@@ -23,7 +23,7 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def _load(token: str):
-        return user_for_token(db.session(), token)
+        return user_for_token(db.session(), token, lifetime=app.permanent_session_lifetime)
 
 
 def current_viewer() -> Viewer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -105,13 +106,22 @@ def start_session(user: User, *, ip: str = "", user_agent: str = "") -> str:
     return token
 
 
-def user_for_token(db: Session, token: str) -> User | None:
-    """The active user behind a live session token, else None."""
-    row = db.execute(
+def user_for_token(db: Session, token: str, *, lifetime: timedelta | None = None) -> User | None:
+    """The active user behind a live session token, else None.
+
+    A session lives at most `lifetime` after sign-in, whatever the cookie says: the cookie is re-signed on every
+    request, so without this limit a stolen cookie kept in use would never expire.
+    """
+    if not token:
+        return None
+    stmt = (
         select(User)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == _token_hash(token), AuthSession.revoked_at.is_(None))
-    ).scalar_one_or_none()
+    )
+    if lifetime is not None:
+        stmt = stmt.where(AuthSession.created_at > utcnow() - lifetime)
+    row = db.execute(stmt).scalar_one_or_none()
     if row is None or not row.is_active:
         return None
     row.auth_token = token
