@@ -243,3 +243,38 @@ def query_counter(app) -> Iterator[Callable[[], int]]:
 
     yield Counter()
     event.remove(engine, "before_cursor_execute", _count)
+
+
+@pytest.fixture
+def row_counts(app) -> Callable[[], dict[str, int]]:
+    """Row counts of every table: compare before and after to prove that nothing changed."""
+
+    def snapshot() -> dict[str, int]:
+        with app.extensions["db_engine"].connect() as conn:
+            return {
+                table.name: conn.scalar(text(f'SELECT COUNT(*) FROM "{table.name}"'))
+                for table in Base.metadata.sorted_tables
+            }
+
+    return snapshot
+
+
+@pytest.fixture
+def audit_rows(app) -> Callable[..., list]:
+    """The audit events (optionally only those whose action starts with a prefix), oldest first."""
+    from sqlalchemy import select
+
+    from webapp.models import AuditEvent
+
+    def fetch(prefix: str = "") -> list:
+        with app.app_context():
+            from webapp.db import session
+
+            stmt = select(AuditEvent).order_by(AuditEvent.id)
+            if prefix:
+                stmt = stmt.where(AuditEvent.action.startswith(prefix))
+            rows = list(session().scalars(stmt))
+            session().expunge_all()
+            return rows
+
+    return fetch
