@@ -70,7 +70,7 @@ def set_roles(actor: Viewer, user_id: int, *, facilitator: bool, admin: bool) ->
         if not policy.can_change_roles(actor, user):
             raise Forbidden("Only administrators can grant roles.")
         if user.id == actor.user_id and not admin:
-            raise ServiceError("You cannot remove your own admin role; ask another admin.")
+            raise Forbidden("You cannot remove your own admin role; ask another admin.")
         before = user.role_names
         user.is_facilitator, user.is_admin = facilitator, admin
         record(db, actor.user_id, "user.roles_changed", "user", user.id, before=before, after=user.role_names)
@@ -95,7 +95,7 @@ def deactivate_user(actor: Viewer, user_id: int) -> User:
     with unit_of_work() as db:
         user = _user(db, user_id)
         if user.id == actor.user_id:
-            raise ServiceError("You cannot deactivate your own account.")
+            raise Forbidden("You cannot deactivate your own account.")
         if user.status is AccountStatus.DEACTIVATED:
             raise Conflict("This account is already deactivated.")
         user.status = AccountStatus.DEACTIVATED
