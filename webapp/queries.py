@@ -58,5 +58,5 @@ def audit_page(db: Session, *, page: int, per_page: int = 50, action: str | None
     """Newest audit events first."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action))
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))  # '%' and '_' are literal
     return list(db.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)))

@@ -36,6 +36,11 @@ class GroupForm(FlaskForm):
 
 
 class GroupMemberForm(FlaskForm):
-    """Pick a person or an organisation to add."""
+    """Pick a person or an organisation to add (the service answers 404 for unknown ids, 409 for members)."""
 
-    member = SelectField(_l("Add"), validators=[DataRequired()], validate_choice=True, coerce=str)
+    member = SelectField(_l("Add"), validators=[DataRequired()], validate_choice=False, coerce=str)
+
+    def member_id(self) -> int | None:
+        """The chosen id, or None when the value is not a number."""
+        value = (self.member.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None
