@@ -3,21 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-PLACEHOLDERS = {"int": "1", "default": "x", "string": "x", "path": "x"}
-
-
-def concrete_urls(app, *, methods=("GET", "POST")) -> Iterator[tuple[str, str, str]]:
-    """(endpoint, method, url) for every rule except static files."""
+def concrete_urls(app, *, methods=("GET", "POST"), values: dict | None = None) -> Iterator[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule except static files; `values` gives path parameters by name."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        values = {}
+        arguments = {}
         for argument in rule.arguments:
             converter = type(rule._converters[argument]).__name__.lower()
-            values[argument] = 1 if "integer" in converter else "x"
+            arguments[argument] = (values or {}).get(argument, 1 if "integer" in converter else "x")
         with app.test_request_context():
             from flask import url_for
 
-            url = url_for(rule.endpoint, **values)
+            url = url_for(rule.endpoint, **arguments)
         for method in sorted(rule.methods & set(methods)):
             yield rule.endpoint, method, url
