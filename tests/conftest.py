@@ -157,8 +157,10 @@ def make_user(app, make_org) -> Callable[..., User]:
             )
             db.add(user)
             db.flush()
-            for group in groups:
-                db.get(SharingGroup, group.id).users.append(user)
+            # keep the loaded groups referenced until the commit: the session holds them only weakly
+            stored_groups = [db.get(SharingGroup, group.id) for group in groups]
+            for stored in stored_groups:
+                stored.users.append(user)
         return user
 
     return factory
