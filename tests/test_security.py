@@ -196,3 +196,11 @@ def test_json_clients_get_json_errors(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404 and response.is_json
     assert response.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/users/99999999999999999999", "/admin/groups/2147483648",
+                                  "/paragraphs/99999999999999999999999"])
+def test_huge_ids_are_404_not_overflow_errors(make_user, client_for, path):
+    client = client_for(make_user(roles=("admin",)))
+    response = client.get(path)
+    assert response.status_code == 404
