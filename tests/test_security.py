@@ -204,3 +204,11 @@ def test_huge_ids_are_404_not_overflow_errors(make_user, client_for, path):
     client = client_for(make_user(roles=("admin",)))
     response = client.get(path)
     assert response.status_code == 404
+
+
+def test_form_fields_carry_only_valid_aria(client):
+    page = client.get("/register").get_data(as_text=True)
+    assert '"None"' not in page
+    invalid = client.post("/register", data={"csrf_token": csrf_token(client, "/register")}).get_data(as_text=True)
+    assert '"None"' not in invalid
+    assert 'aria-invalid="true"' in invalid and 'aria-describedby="email-error"' in invalid
