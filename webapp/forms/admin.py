@@ -8,7 +8,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.models import Tier
 
-TIER_CHOICES = [(tier.code, f"{tier.code.capitalize()} ({tier.tlp})") for tier in Tier]
+TIER_CHOICES = [
+    (Tier.PUBLIC.code, _l("Public (TLP:CLEAR)")),
+    (Tier.COMMUNITY.code, _l("Community (TLP:GREEN)")),
+    (Tier.RESTRICTED.code, _l("Restricted (TLP:AMBER)")),
+    (Tier.CONFIDENTIAL.code, _l("Confidential (TLP:RED)")),
+]
 
 
 class ActionForm(FlaskForm):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.config import PROJECT_ROOT
 from webapp.db import unit_of_work
 from webapp.models import AccountStatus, CallParagraph, Organisation, SharingGroup, StakeholderType, Tier, User
@@ -70,7 +72,9 @@ def ensure_first_admin(email: str = "admin@reaim-exchange.local") -> tuple[str, 
         if db.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:
             return None
         if db.scalar(select(User.id).where(User.email == email)) is not None:
-            raise Conflict(f"{email} already has an account: choose another e-mail address for the administrator.")
+            raise Conflict(
+                _l("%(email)s already has an account: choose another e-mail address for the administrator.", email=email)
+            )
         password = secrets.token_urlsafe(18)
         user = User(
             name="Platform administrator",
