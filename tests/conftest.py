@@ -64,14 +64,17 @@ def database_url(tmp_path_factory) -> str:
 
 def _truncate_all(engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
+            conn.commit()
         else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            # Tables are emptied children first, so foreign keys stay on (a PRAGMA inside the transaction would be
+            # a no-op, and one outside it would leave the pooled connection without foreign keys).
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+            conn.commit()
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 @pytest.fixture
