@@ -65,6 +65,7 @@ def init_app(app: Flask) -> None:
         from webapp.services import ServiceError
 
         try:
+            seeding.load_reference_data()  # the administrator's organisation needs the stakeholder types
             result = seeding.ensure_first_admin(email)
         except ServiceError as error:
             raise click.ClickException(error.message) from None
