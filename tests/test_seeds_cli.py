@@ -129,6 +129,7 @@ def test_seed_demo_world(emptied_app, row_counts):
 
 
 def test_create_admin_command(emptied_app):
+    """Works on a migrated but never seeded database too."""
     output = _run(emptied_app, "users", "create-admin", "Chief@Example.org")
     email, password = re.search(r"(\S+) password: (\S+)", output).groups()
     assert email == "chief@example.org" and len(password) >= 20
@@ -136,6 +137,10 @@ def test_create_admin_command(emptied_app):
 
 
 def test_create_admin_with_a_taken_email_is_a_clear_error(emptied_app, make_user, row_counts):
+    from webapp.services import seeding
+
+    with emptied_app.app_context():
+        seeding.load_reference_data()
     make_user(email="taken@example.org")
     before = row_counts()
     result = emptied_app.test_cli_runner().invoke(args=["users", "create-admin", "taken@example.org"])
