@@ -21,7 +21,10 @@ def _checked_form(form_class):
     """Validate a posted form or answer 400 (CSRF failures are answered by the CSRF handler)."""
     form = form_class()
     if not form.validate_on_submit():
-        messages = "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+        messages = "; ".join(
+            f"{form[name].label.text if name in form else name}: {' '.join(map(str, errors))}"
+            for name, errors in form.errors.items()
+        )
         abort(400, description=messages or _("The form is incomplete."))
     return form
 
