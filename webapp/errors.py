@@ -81,4 +81,12 @@ def init_app(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return _http(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # A failed statement leaves the session's transaction aborted (PostgreSQL): roll back so that the
+        # error page itself, which reads the viewer, can still be rendered.
+        from webapp import db
+
+        try:
+            db.session().rollback()
+        except Exception:  # pragma: no cover - the database may be gone altogether
+            log.exception("rollback after an unhandled error failed")
         return render_error(500)
