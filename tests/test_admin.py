@@ -125,7 +125,8 @@ def test_set_clearance(app, admin, admin_client, make_user, audit_rows):
 @pytest.mark.parametrize("value", ["top-secret", "", "4", "CONFIDENTIAL ", "public'--"])
 def test_forged_clearance_is_refused(app, admin_client, make_user, row_counts, value):
     user = make_user()
-    _refused(admin_client, f"/admin/users/{user.id}/clearance", row_counts, 400, "clearance", clearance=value)
+    _refused(admin_client, f"/admin/users/{user.id}/clearance", row_counts, 400, "Clearance: ",
+             clearance=value)
     assert _load(app, User, user.id).clearance is Tier.COMMUNITY
 
 

@@ -212,3 +212,30 @@ def test_form_fields_carry_only_valid_aria(client):
     invalid = client.post("/register", data={"csrf_token": csrf_token(client, "/register")}).get_data(as_text=True)
     assert '"None"' not in invalid
     assert 'aria-invalid="true"' in invalid and 'aria-describedby="email-error"' in invalid
+
+
+def test_500_after_a_failed_statement_still_renders(database_url, tmp_path, make_user):
+    from sqlalchemy import text as sql
+
+    from webapp.db import session
+
+    failing = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "i"),
+                          "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False})
+
+    @failing.get("/bad-sql")
+    def bad_sql():
+        session().execute(sql("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    user = make_user()
+    client = failing.test_client()
+    client.post("/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token(client)})
+    response = client.get("/bad-sql")
+    assert response.status_code == 500
+    assert "Something went wrong" in _text(response) and user.name in _text(response)
+    failing.extensions["db_engine"].dispose()
+
+
+def test_no_store_keeps_other_vary_values(make_user, client_for):
+    response = client_for(make_user()).get("/")
+    assert "Cookie" in response.headers["Vary"]
