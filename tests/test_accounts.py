@@ -300,6 +300,25 @@ def test_login_rate_limit(database_url, tmp_path, make_user):
     limited.extensions["db_engine"].dispose()
 
 
+def test_registration_rate_limit(database_url, tmp_path, make_org, row_counts):
+    from webapp import create_app
+
+    org = make_org()
+    limited = create_app({
+        "TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path / "limited"),
+        "RATELIMIT_ENABLED": True, "REGISTER_RATE_LIMIT": "2 per minute", "SESSION_COOKIE_SECURE": False,
+    })
+    client = limited.test_client()
+    for n in range(2):
+        data = _registration(client, organisation=str(org.id), email=f"r{n}@example.org")
+        assert client.post("/register", data=data).status_code == 302
+    before = row_counts()
+    blocked = client.post("/register", data=_registration(client, organisation=str(org.id), email="r9@example.org"))
+    assert blocked.status_code == 429 and "Please wait a minute before trying again." in _text(blocked)
+    assert row_counts() == before
+    limited.extensions["db_engine"].dispose()
+
+
 # ------------------------------------------------------------------ next=
 
 
