@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 

@@ -9,7 +9,7 @@ from webapp import policy
 from webapp.db import unit_of_work
 from webapp.models import AccountStatus, Organisation, SharingGroup, Tier, User
 from webapp.policy import Viewer
-from webapp.services import Conflict, Forbidden, NotFound, ServiceError
+from webapp.services import Conflict, Forbidden, NotFound
 from webapp.services.accounts import revoke_all_sessions
 from webapp.services.audit import record
 
