@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := wsgi
 
-.PHONY: install run serve test test-fast test-browser test-slow test-postgres browser-deps bench clean
+.PHONY: install run serve test test-fast test-browser test-slow test-postgres browser-deps bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ test-slow: install
 test-postgres: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	  $(BIN)/pytest -n 2 --dist loadfile -q -m "not browser"
+
+## translations: extract every marked string (Python and templates) into webapp/translations/messages.pot
+translations: install
+	mkdir -p webapp/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --project "REAIM Exchange" --sort-output \
+	  -o webapp/translations/messages.pot .
+	@echo "webapp/translations/messages.pot updated; start a language with:"
+	@echo "  $(BIN)/pybabel init -i webapp/translations/messages.pot -d webapp/translations -l <code>"
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -64,14 +64,17 @@ def database_url(tmp_path_factory) -> str:
 
 def _truncate_all(engine) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
+            conn.commit()
         else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            # Tables are emptied children first, so foreign keys stay on (a PRAGMA inside the transaction would be
+            # a no-op, and one outside it would leave the pooled connection without foreign keys).
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+            conn.commit()
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 @pytest.fixture
@@ -157,8 +160,10 @@ def make_user(app, make_org) -> Callable[..., User]:
             )
             db.add(user)
             db.flush()
-            for group in groups:
-                db.get(SharingGroup, group.id).users.append(user)
+            # keep the loaded groups referenced until the commit: the session holds them only weakly
+            stored_groups = [db.get(SharingGroup, group.id) for group in groups]
+            for stored in stored_groups:
+                stored.users.append(user)
         return user
 
     return factory
@@ -243,3 +248,38 @@ def query_counter(app) -> Iterator[Callable[[], int]]:
 
     yield Counter()
     event.remove(engine, "before_cursor_execute", _count)
+
+
+@pytest.fixture
+def row_counts(app) -> Callable[[], dict[str, int]]:
+    """Row counts of every table: compare before and after to prove that nothing changed."""
+
+    def snapshot() -> dict[str, int]:
+        with app.extensions["db_engine"].connect() as conn:
+            return {
+                table.name: conn.scalar(text(f'SELECT COUNT(*) FROM "{table.name}"'))
+                for table in Base.metadata.sorted_tables
+            }
+
+    return snapshot
+
+
+@pytest.fixture
+def audit_rows(app) -> Callable[..., list]:
+    """The audit events (optionally only those whose action starts with a prefix), oldest first."""
+    from sqlalchemy import select
+
+    from webapp.models import AuditEvent
+
+    def fetch(prefix: str = "") -> list:
+        with app.app_context():
+            from webapp.db import session
+
+            stmt = select(AuditEvent).order_by(AuditEvent.id)
+            if prefix:
+                stmt = stmt.where(AuditEvent.action.startswith(prefix))
+            rows = list(session().scalars(stmt))
+            session().expunge_all()
+            return rows
+
+    return fetch

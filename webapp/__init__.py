@@ -6,8 +6,16 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from webapp.config import PROJECT_ROOT, build_config, instance_path
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """The int converter, limited to what a 32-bit database column holds."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -37,6 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+
+    # <int:…> path parameters beyond a database integer answer 404, never an overflow error (500).
+    app.url_map.converters["int"] = BoundedIntegerConverter
 
     from webapp.views import register_blueprints
 

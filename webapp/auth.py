@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -23,7 +23,7 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def _load(token: str):
-        return user_for_token(db.session(), token)
+        return user_for_token(db.session(), token, lifetime=app.permanent_session_lifetime)
 
 
 def current_viewer() -> Viewer:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from webapp.config import PROJECT_ROOT
 
@@ -53,7 +54,7 @@ def init_app(app: Flask) -> None:
             for email, roles, password in created:
                 click.echo(f"  demo user {email:45} {roles:35} password: {password}")
 
-    users = click.Group("users", help="Manage accounts.")
+    users = AppGroup("users", help="Manage accounts.")  # AppGroup: commands run inside the app context
 
     @users.command("create-admin")
     @click.argument("email")
@@ -61,7 +62,13 @@ def init_app(app: Flask) -> None:
         """Create an admin account with a generated password (printed once) if no admin exists."""
         from webapp.services import seeding
 
-        result = seeding.ensure_first_admin(email)
+        from webapp.services import ServiceError
+
+        try:
+            seeding.load_reference_data()  # the administrator's organisation needs the stakeholder types
+            result = seeding.ensure_first_admin(email)
+        except ServiceError as error:
+            raise click.ClickException(error.message) from None
         click.echo("An administrator already exists." if result is None else f"{result[0]} password: {result[1]}")
 
     app.cli.add_command(users)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from webapp.services import ServiceError
 
@@ -48,8 +48,9 @@ def render_error(status: int, message: str | None = None):
     text = str(message or DEFAULT_MESSAGES.get(status, DEFAULT_MESSAGES[400]))
     title = str(TITLES.get(status, TITLES[400]))
     if wants_json():
-        return jsonify(error=title, message=text, status=status), status
-    return render_template("errors/error.html", status=status, title=title, message=text), status
+        return make_response(jsonify(error=title, message=text, status=status), status)
+    body = render_template("errors/error.html", status=status, title=title, message=text, error_page=True)
+    return make_response(body, status)
 
 
 def init_app(app: Flask) -> None:
@@ -68,14 +69,24 @@ def init_app(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         description = error.description if error.description != type(error).description else None
-        response, status = render_error(error.code, description)
-        if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        if error.code == 429:
+            description = None  # the limiter's description is its rule ("10 per 1 minute"), not a message
+        response = render_error(error.code, description)
+        if error.code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)
-        return response, status
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return _http(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # A failed statement leaves the session's transaction aborted (PostgreSQL): roll back so that the
+        # error page itself, which reads the viewer, can still be rendered.
+        from webapp import db
+
+        try:
+            db.session().rollback()
+        except Exception:  # pragma: no cover - the database may be gone altogether
+            log.exception("rollback after an unhandled error failed")
         return render_error(500)

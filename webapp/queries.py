@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.models import AuditEvent, CallParagraph, Organisation, SharingGroup, StakeholderType, User
+from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
 
 
 def featured_paragraphs(db: Session) -> list[CallParagraph]:
@@ -18,7 +19,9 @@ def all_paragraphs(db: Session) -> list[CallParagraph]:
 
 
 def paragraph(db: Session, number: int) -> CallParagraph | None:
-    """One paragraph by number."""
+    """One paragraph by number (None outside 1–25)."""
+    if not FIRST_PARAGRAPH <= number <= LAST_PARAGRAPH:
+        return None
     return db.get(CallParagraph, number)
 
 
@@ -58,5 +61,5 @@ def audit_page(db: Session, *, page: int, per_page: int = 50, action: str | None
     """Newest audit events first."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action))
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))  # '%' and '_' are literal
     return list(db.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)))

@@ -41,5 +41,5 @@ def init_app(app: Flask) -> None:
         if current_user and current_user.is_authenticated:
             # Signed-in pages may hold tiered material: never keep them in a shared or browser cache.
             response.headers["Cache-Control"] = "no-store"
-            response.headers["Vary"] = "Cookie"
+            response.vary.add("Cookie")  # add to, never replace, what the response already varies on
         return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
 
 from webapp import navigation
@@ -15,8 +15,8 @@ RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 
 
 def _select_locale() -> str:
-    from flask import current_app
-
+    if not has_request_context():  # CLI commands and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 

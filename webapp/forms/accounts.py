@@ -12,12 +12,18 @@ from webapp.services.passwords import MAX_LENGTH
 NEW_ORGANISATION = "new"
 
 
+def _strip(value):
+    """Pasted addresses and names often carry surrounding spaces."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class RegisterForm(FlaskForm):
     """Create an account in an existing organisation or propose a new one."""
 
-    name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("Work e-mail address"),
+        filters=[_strip],
         validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))],
     )
     organisation = SelectField(_l("Organisation"), validators=[DataRequired()], validate_choice=False)
@@ -65,7 +71,7 @@ class RegisterForm(FlaskForm):
 class SignInForm(FlaskForm):
     """E-mail and password."""
 
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(_l("E-mail address"), filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
 
 

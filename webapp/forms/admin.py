@@ -8,7 +8,12 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.models import Tier
 
-TIER_CHOICES = [(tier.code, f"{tier.code.capitalize()} ({tier.tlp})") for tier in Tier]
+TIER_CHOICES = [
+    (Tier.PUBLIC.code, _l("Public (TLP:CLEAR)")),
+    (Tier.COMMUNITY.code, _l("Community (TLP:GREEN)")),
+    (Tier.RESTRICTED.code, _l("Restricted (TLP:AMBER)")),
+    (Tier.CONFIDENTIAL.code, _l("Confidential (TLP:RED)")),
+]
 
 
 class ActionForm(FlaskForm):
@@ -36,6 +41,11 @@ class GroupForm(FlaskForm):
 
 
 class GroupMemberForm(FlaskForm):
-    """Pick a person or an organisation to add."""
+    """Pick a person or an organisation to add (the service answers 404 for unknown ids, 409 for members)."""
 
-    member = SelectField(_l("Add"), validators=[DataRequired()], validate_choice=True, coerce=str)
+    member = SelectField(_l("Add"), validators=[DataRequired()], validate_choice=False, coerce=str)
+
+    def member_id(self) -> int | None:
+        """The chosen id, or None when the value is not a number."""
+        value = (self.member.data or "").strip()
+        return int(value) if value.isdigit() and len(value) < 12 else None

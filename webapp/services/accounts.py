@@ -4,7 +4,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -39,13 +41,15 @@ def register(
         raise ServiceError(problem)
     with unit_of_work() as db:
         if db.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-            raise Conflict("An account with this e-mail address already exists. Sign in, or ask an admin for help.")
+            raise Conflict(
+                _l("An account with this e-mail address already exists. Sign in, or ask an admin for help.")
+            )
         if new_organisation is not None:
             organisation = _propose_organisation(db, new_organisation)
         else:
             organisation = db.get(Organisation, organisation_id) if organisation_id else None
             if organisation is None:
-                raise ServiceError("Choose your organisation from the list, or propose a new one.")
+                raise ServiceError(_l("Choose your organisation from the list, or propose a new one."))
         user = User(
             name=name.strip(),
             email=email,
@@ -61,10 +65,10 @@ def register(
 
 def _propose_organisation(db: Session, proposal: NewOrganisation) -> Organisation:
     if db.get(StakeholderType, proposal.stakeholder_type) is None:
-        raise ServiceError("Unknown stakeholder type.")
+        raise ServiceError(_l("Unknown stakeholder type."))
     clash = db.scalar(select(Organisation).where(func.lower(Organisation.name) == proposal.name.strip().lower()))
     if clash is not None:
-        raise Conflict("That organisation already exists: choose it from the list.")
+        raise Conflict(_l("That organisation already exists: choose it from the list."))
     organisation = Organisation(
         name=proposal.name.strip(),
         stakeholder_type_code=proposal.stakeholder_type,
@@ -105,13 +109,22 @@ def start_session(user: User, *, ip: str = "", user_agent: str = "") -> str:
     return token
 
 
-def user_for_token(db: Session, token: str) -> User | None:
-    """The active user behind a live session token, else None."""
-    row = db.execute(
+def user_for_token(db: Session, token: str, *, lifetime: timedelta | None = None) -> User | None:
+    """The active user behind a live session token, else None.
+
+    A session lives at most `lifetime` after sign-in, whatever the cookie says: the cookie is re-signed on every
+    request, so without this limit a stolen cookie kept in use would never expire.
+    """
+    if not token:
+        return None
+    stmt = (
         select(User)
         .join(AuthSession, AuthSession.user_id == User.id)
         .where(AuthSession.token_hash == _token_hash(token), AuthSession.revoked_at.is_(None))
-    ).scalar_one_or_none()
+    )
+    if lifetime is not None:
+        stmt = stmt.where(AuthSession.created_at > utcnow() - lifetime)
+    row = db.execute(stmt).scalar_one_or_none()
     if row is None or not row.is_active:
         return None
     row.auth_token = token
@@ -141,7 +154,7 @@ def revoke_all_sessions(db: Session, user_id: int) -> None:
 def change_password(user: User, *, current_password: str, new_password: str) -> None:
     """Change a password after checking the current one; revokes every session of the user."""
     if not verify_password(user.password_hash, current_password):
-        raise ServiceError("Your current password is not correct.")
+        raise ServiceError(_l("Your current password is not correct."))
     problem = password_problem(new_password, user_inputs=[user.name, user.email])
     if problem:
         raise ServiceError(problem)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.config import PROJECT_ROOT
 from webapp.db import unit_of_work
 from webapp.models import AccountStatus, CallParagraph, Organisation, SharingGroup, StakeholderType, Tier, User
+from webapp.services import Conflict
 from webapp.services.audit import record
 from webapp.services.passwords import hash_password
 
@@ -64,9 +67,14 @@ def _secretariat(db) -> Organisation:
 
 def ensure_first_admin(email: str = "admin@reaim-exchange.local") -> tuple[str, str] | None:
     """Create the first admin with a generated password when there is no admin; returns (email, password) once."""
+    email = email.strip().lower()
     with unit_of_work() as db:
         if db.scalar(select(User.id).where(User.is_admin.is_(True)).limit(1)) is not None:
             return None
+        if db.scalar(select(User.id).where(User.email == email)) is not None:
+            raise Conflict(
+                _l("%(email)s already has an account: choose another e-mail address for the administrator.", email=email)
+            )
         password = secrets.token_urlsafe(18)
         user = User(
             name="Platform administrator",

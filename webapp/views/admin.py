@@ -21,7 +21,10 @@ def _checked_form(form_class):
     """Validate a posted form or answer 400 (CSRF failures are answered by the CSRF handler)."""
     form = form_class()
     if not form.validate_on_submit():
-        messages = "; ".join(f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items())
+        messages = "; ".join(
+            f"{form[name].label.text if name in form else name}: {' '.join(map(str, errors))}"
+            for name, errors in form.errors.items()
+        )
         abort(400, description=messages or _("The form is incomplete."))
     return form
 
@@ -170,13 +173,19 @@ def group(group_id: int):
     )
 
 
+def _posted_member(prefix: str, message: str) -> int:
+    form = GroupMemberForm(prefix=prefix)
+    member_id = form.member_id() if form.validate_on_submit() else None
+    if member_id is None:
+        abort(400, description=message)
+    return member_id
+
+
 @bp.post("/groups/<int:group_id>/users")
 @admin_required
 def add_group_user(group_id: int):
-    user_form, _organisation_form = _member_forms(_group_or_404(group_id))
-    if not user_form.validate_on_submit():
-        abort(400, description=_("Choose a person from the list."))
-    people.add_user_to_group(current_viewer(), group_id, int(user_form.member.data))
+    user_id = _posted_member("user", _("Choose a person from the list."))
+    people.add_user_to_group(current_viewer(), group_id, user_id)
     flash(_("Added to the group."), "success")
     return redirect(url_for("admin.group", group_id=group_id))
 
@@ -193,10 +202,8 @@ def remove_group_user(group_id: int, user_id: int):
 @bp.post("/groups/<int:group_id>/organisations")
 @admin_required
 def add_group_organisation(group_id: int):
-    _user_form, organisation_form = _member_forms(_group_or_404(group_id))
-    if not organisation_form.validate_on_submit():
-        abort(400, description=_("Choose an organisation from the list."))
-    people.add_organisation_to_group(current_viewer(), group_id, int(organisation_form.member.data))
+    organisation_id = _posted_member("organisation", _("Choose an organisation from the list."))
+    people.add_organisation_to_group(current_viewer(), group_id, organisation_id)
     flash(_("Organisation added to the group."), "success")
     return redirect(url_for("admin.group", group_id=group_id))
 
@@ -214,9 +221,10 @@ def remove_group_organisation(group_id: int, organisation_id: int):
 @admin_required
 def audit():
     """The audit log, newest first, filterable by action prefix."""
-    page = request.args.get("page", 1, type=int)
-    if page < 1 or page > 100_000:
-        abort(400, description=_("Page numbers start at 1."))
+    raw_page = request.args.get("page", "1").strip()
+    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+        abort(400, description=_("Page numbers are whole numbers from 1."))
+    page = int(raw_page)
     action = (request.args.get("action") or "").strip()[:64] or None
     events = queries.audit_page(session(), page=page, action=action)
     return render_template(

@@ -20,6 +20,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
 def _sign_in(user) -> None:
     """Start a fresh session (no fixation) carrying a revocable token."""
     session.clear()
@@ -29,6 +33,7 @@ def _sign_in(user) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"])  # each attempt costs an Argon2 hash: not an open CPU tap
 def register():
     """Create a pending account."""
     if current_user.is_authenticated:
