@@ -269,7 +269,12 @@ def author_visible_to(viewer: Viewer, item: Any) -> bool:
     """May `viewer` see who wrote `item` (a post or thread)? Not in Chatham House rounds, except for the
     round's facilitators and the author themself. Used by the one author partial, notifications and e-mail."""
     round_ = _round_of(item)
-    if round_ is None or not round_.chatham_house:
+    if round_ is None:
+        # Items that carry the rule themselves (a round's outcome synthesis in the archive): only the author.
+        if not getattr(item, "chatham_house", False):
+            return True
+        return viewer.user_id is not None and getattr(item, "author_id", None) == viewer.user_id
+    if not round_.chatham_house:
         return True
     author_id = getattr(item, "author_id", None)
     if viewer.user_id is not None and author_id == viewer.user_id:

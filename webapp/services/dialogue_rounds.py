@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import policy
 from webapp.db import unit_of_work
+from webapp.sanitize import html_to_text
 from webapp.models import DialogueRound, Organisation, Post, RoundState, StakeholderType, Thread, Tier, User, utcnow
 from webapp.models.stakeholder_type import STAKEHOLDER_CODES
 from webapp.policy import Viewer
@@ -17,6 +19,8 @@ from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services import dialogue_inputs as inputs
 from webapp.services.audit import record
 from webapp.services.notifications import add_watch, notify_watchers
+from webapp.services.outcome_synthesis import add_outcome_synthesis
+from webapp.services.submission_fields import SUMMARY_MAX, TITLE_MAX
 
 MAX_KEY_POINTS_CHARS = 4_000
 
@@ -237,11 +241,17 @@ def _key_points(value: dict | None) -> dict[str, str]:
     return points
 
 
+def _synthesis_summary(html: str) -> str:
+    """The synthesis' opening words as the archive summary."""
+    text = html_to_text(html)
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
 def conclude_round(
     actor: Viewer, round_id: int, *, synthesis_source: str, key_points: dict | None = None, paragraphs=()
 ) -> DialogueRound:
     """Conclude a closed round with its outcome synthesis. The single place where the synthesis is published
-    into the archive (the integrator adds archive.publish_outcome_synthesis(...) inside this transaction)."""
+    into the archive, in the same transaction."""
     with unit_of_work() as db:
         round_ = _managed_round(db, actor, round_id)
         state = round_.state
@@ -261,12 +271,21 @@ def conclude_round(
         _lock_threads(db, round_)
         record(db, actor.user_id, "round.concluded", "dialogue_round", round_.id, paragraphs=numbers)
         enqueue(db, "round", round_.id)
-        # Archive publication goes HERE, after every change above and before the notifications (integrator):
-        #   publish_outcome_synthesis(actor, round_id=round_.id, title=round_.title, summary=<first lines of the
-        #       synthesis as text>, body_source=source, key_points=round_.synthesis_key_points, paragraphs=numbers,
-        #       tier=round_.tier, sharing_group_id=round_.sharing_group_id, chatham_house=round_.chatham_house)
-        # Its own unit_of_work() shares this request's session, so its commit also commits the conclusion: both or
-        # neither. Its author organisation must be the round's (round_.organisation_id), not the concluding
-        # co-facilitator's, or a grouped round's synthesis would reach that other organisation's members.
+        # The synthesis enters the archive in this same transaction, at the round's tier, group and organisation
+        # (not the concluding co-facilitator's), so it never reaches anyone who could not read the round.
+        add_outcome_synthesis(
+            db,
+            actor,
+            round_id=round_.id,
+            title=str(_("Outcome of the dialogue round: %(title)s", title=round_.title))[:TITLE_MAX],
+            summary=_synthesis_summary(html),
+            body_source=source,
+            key_points=round_.synthesis_key_points,
+            paragraphs=numbers or [p.number for p in round_.paragraphs],
+            tier=round_.tier,
+            sharing_group_id=round_.sharing_group_id,
+            chatham_house=round_.chatham_house,
+            author_organisation_id=round_.organisation_id,
+        )
         notify_watchers(db, "round", round_.id, "round_concluded", round_, actor_id=actor.user_id)
     return round_

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webapp import mail, policy
 from webapp.db import register_after_commit, session, unit_of_work
-from webapp.models import AccountStatus, CallParagraph, DialogueRound, Notification, Post, Thread, Tier, User, Watch, utcnow
+from webapp.models import AccountStatus, CallParagraph, DialogueRound, Notification, Post, Submission, Thread, Tier, User, Watch, utcnow
 from webapp.models.watch import WATCH_KINDS
 from webapp.policy import Viewer
 from webapp.policy.dialogue import NOTIFICATION_TARGETS, author_visible_to, register_notification_target
@@ -43,6 +43,9 @@ def register_target(kind: str, entity: type, *, title: Callable[[Any], str], end
 register_target("round", DialogueRound, title=lambda r: r.title, endpoint="dialogue.round", url_args=lambda r: {"round_id": r.id})
 register_target("thread", Thread, title=lambda t: t.title, endpoint="dialogue.thread", url_args=lambda t: {"thread_id": t.id})
 register_target("post", Post, title=lambda p: p.thread.title, endpoint="dialogue.permalink", url_args=lambda p: {"post_id": p.id})
+register_target(
+    "submission", Submission, title=lambda s: s.title, endpoint="archive.show", url_args=lambda s: {"submission_id": s.id}
+)
 
 EVENT_LABELS = {
     "new_post": _l("New post"),

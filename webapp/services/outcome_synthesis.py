@@ -1,6 +1,8 @@
 """Outcome syntheses of dialogue rounds: written by facilitators and published straight into the archive."""
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from webapp.db import unit_of_work
 from webapp.models import Submission, SubmissionKind, SubmissionStatus, Tier, User, utcnow
 from webapp.policy import Viewer
@@ -8,10 +10,12 @@ from webapp.policy.archive import can_publish_outcome_synthesis
 from webapp.search.outbox import enqueue
 from webapp.services import Forbidden, ServiceError
 from webapp.services.audit import record
+from webapp.services.notifications import notify_watchers
 from webapp.services.submission_fields import add_revision, apply_fields, clean_key_points
 
 
-def publish_outcome_synthesis(
+def add_outcome_synthesis(
+    db: Session,
     actor: Viewer,
     *,
     round_id: int | None,
@@ -23,50 +27,60 @@ def publish_outcome_synthesis(
     tier: Tier | str,
     sharing_group_id: int | None,
     chatham_house: bool,
+    author_organisation_id: int | None = None,
 ) -> Submission:
-    """Publish a round's outcome synthesis (facilitators only); no review step, one revision, audited."""
+    """Inside the caller's transaction: add a published synthesis, its revision, audit row, index intent and
+    paragraph-watcher notifications. `author_organisation_id` is the organisation the tier rule uses — for a
+    round's synthesis, the round's, so the synthesis never reaches further than the round did."""
     if not can_publish_outcome_synthesis(actor):
         raise Forbidden("Only facilitators publish outcome syntheses.")
     if not (body_source or "").strip():
         raise ServiceError("The synthesis needs a body.")
-    with unit_of_work() as db:
-        author = db.get(User, actor.user_id)
-        if author is None:
-            raise Forbidden("Only facilitators publish outcome syntheses.")
-        now = utcnow()
-        synthesis = Submission(
-            kind=SubmissionKind.OUTCOME_SYNTHESIS,
-            status=SubmissionStatus.PUBLISHED,
-            author_id=author.id,
-            author_organisation_id=author.organisation_id,
-            reviewer_id=author.id,
-            created_at=now,
-            updated_at=now,
-            submitted_at=now,
-            published_at=now,
-            round_id=round_id,
-            chatham_house=bool(chatham_house),
-            key_points=clean_key_points(key_points),
-            keywords=[],
-        )
-        apply_fields(
-            db,
-            actor,
-            synthesis,
-            {
-                "title": title,
-                "summary": summary,
-                "keywords": [],
-                "paragraphs": paragraphs,
-                "tier": tier,
-                "sharing_group_id": sharing_group_id,
-                "body": body_source,
-            },
-        )
-        db.add(synthesis)
-        db.flush()
-        add_revision(db, actor, synthesis, "published")
-        record(db, actor.user_id, "submission.synthesis_published", "submission", synthesis.id,
-               round_id=round_id, tier=synthesis.tier.code, chatham_house=synthesis.chatham_house)
-        enqueue(db, "submission", synthesis.id)
+    author = db.get(User, actor.user_id)
+    if author is None:
+        raise Forbidden("Only facilitators publish outcome syntheses.")
+    now = utcnow()
+    synthesis = Submission(
+        kind=SubmissionKind.OUTCOME_SYNTHESIS,
+        status=SubmissionStatus.PUBLISHED,
+        author_id=author.id,
+        author_organisation_id=author_organisation_id or author.organisation_id,
+        reviewer_id=author.id,
+        created_at=now,
+        updated_at=now,
+        submitted_at=now,
+        published_at=now,
+        round_id=round_id,
+        chatham_house=bool(chatham_house),
+        key_points=clean_key_points(key_points),
+        keywords=[],
+    )
+    apply_fields(
+        db,
+        actor,
+        synthesis,
+        {
+            "title": title,
+            "summary": summary,
+            "keywords": [],
+            "paragraphs": paragraphs,
+            "tier": tier,
+            "sharing_group_id": sharing_group_id,
+            "body": body_source,
+        },
+    )
+    db.add(synthesis)
+    db.flush()
+    add_revision(db, actor, synthesis, "published")
+    record(db, actor.user_id, "submission.synthesis_published", "submission", synthesis.id,
+           round_id=round_id, tier=synthesis.tier.code, chatham_house=synthesis.chatham_house)
+    enqueue(db, "submission", synthesis.id)
+    for paragraph in synthesis.paragraphs:
+        notify_watchers(db, "paragraph", paragraph.number, "published", synthesis, actor_id=actor.user_id)
     return synthesis
+
+
+def publish_outcome_synthesis(actor: Viewer, **fields) -> Submission:
+    """Publish an outcome synthesis on its own (facilitators only); no review step, one revision, audited."""
+    with unit_of_work() as db:
+        return add_outcome_synthesis(db, actor, **fields)

@@ -15,6 +15,7 @@ from webapp.sanitize import MAX_SOURCE_CHARS, markdown_to_html
 from webapp.search.outbox import enqueue
 from webapp.services import Conflict, Forbidden, ServiceError
 from webapp.services.audit import record
+from webapp.services.notifications import notify_watchers
 from webapp.services.submission_fields import add_revision, missing_for_submission
 from webapp.services.submissions import load_visible
 
@@ -74,6 +75,9 @@ def publish_submission(actor: Viewer, submission_id: int) -> Submission:
         submission.published_at = submission.published_at or utcnow()
         submission.reviewer_id = actor.user_id
         _finish(db, actor, submission, "published")
+        # Watchers of its paragraphs hear of it; each only if they may read it (checked per recipient).
+        for paragraph in submission.paragraphs:
+            notify_watchers(db, "paragraph", paragraph.number, "published", submission, actor_id=actor.user_id)
     return submission
 
 
