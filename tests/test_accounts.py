@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Blueprint
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tests.conftest import DEFAULT_PASSWORD, csrf_token, sign_in
 from webapp.auth import verified_required
@@ -557,3 +557,33 @@ def test_pending_user_reads_public_pages_only(app, make_user, client_for):
         login_user(stored)
         viewer = current_viewer()
         assert viewer.clearance is Tier.PUBLIC and not viewer.is_verified and viewer.group_ids == frozenset()
+
+
+def test_register_lists_only_verified_organisations(client, make_org):
+    make_org(name="Verified Ministry")
+    make_org(name="Someone Else's Pending Proposal", verified=False)
+    page = _text(client.get("/register"))
+    assert "Verified Ministry" in page
+    assert "Someone Else&#39;s Pending Proposal" not in page and "Someone Else's Pending Proposal" not in page
+
+
+def test_register_into_a_pending_organisation_by_id_is_unknown(client, make_org, row_counts):
+    pending = make_org(name="Pending Institute", verified=False)
+    _refused(client, row_counts, _registration(client, organisation=str(pending.id)), 400, "Unknown organisation")
+
+
+def test_a_colleague_proposing_the_same_pending_organisation_joins_it(app, client, make_org):
+    pending = make_org("academia", "KE", name="Nairobi Robotics Lab", verified=False)
+    data = _registration(client, organisation="new", new_organisation_name="nairobi robotics lab",
+                         new_organisation_type="academia", new_organisation_country="KE")
+    assert client.post("/register", data=data).status_code == 302
+    assert _user_by_email(app, "ada@example.org").organisation_id == pending.id
+    with app.app_context():
+        assert session().scalar(select(func.count(Organisation.id))) == 1
+
+
+def test_proposing_a_pending_organisation_with_another_type_is_a_conflict(client, make_org, row_counts):
+    make_org("academia", "KE", name="Nairobi Robotics Lab", verified=False)
+    data = _registration(client, organisation="new", new_organisation_name="Nairobi Robotics Lab",
+                         new_organisation_type="private_sector", new_organisation_country="KE")
+    _refused(client, row_counts, data, 409, "awaiting verification with another stakeholder type")

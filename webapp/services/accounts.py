@@ -67,8 +67,15 @@ def _propose_organisation(db: Session, proposal: NewOrganisation) -> Organisatio
     if db.get(StakeholderType, proposal.stakeholder_type) is None:
         raise ServiceError(_l("Unknown stakeholder type."))
     clash = db.scalar(select(Organisation).where(func.lower(Organisation.name) == proposal.name.strip().lower()))
-    if clash is not None:
+    if clash is not None and clash.verified:
         raise Conflict(_l("That organisation already exists: choose it from the list."))
+    if clash is not None:
+        # Someone else proposed it and it awaits verification; the list shows verified organisations only
+        # (who is registering is nobody else's business), so a colleague joins the pending proposal here.
+        if clash.stakeholder_type_code != proposal.stakeholder_type:
+            raise Conflict(_l("An organisation with this name is awaiting verification with another stakeholder "
+                              "type. Check the type, or ask an administrator."))
+        return clash
     organisation = Organisation(
         name=proposal.name.strip(),
         stakeholder_type_code=proposal.stakeholder_type,

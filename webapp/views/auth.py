@@ -40,7 +40,7 @@ def register():
         return redirect(url_for("main.index"))
     form = RegisterForm()
     db = db_session()
-    form.set_choices(queries.organisations(db), queries.stakeholder_types(db))
+    form.set_choices(queries.organisations(db, verified=True), queries.stakeholder_types(db))
     if form.validate_on_submit():
         proposal = None
         if form.organisation.data == NEW_ORGANISATION:
