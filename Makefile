@@ -21,7 +21,7 @@ run: install
 	$(BIN)/flask migrate
 	$(BIN)/flask seed
 	@echo "Serving REAIM Exchange on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
-	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn -c python:webapp.gunicorn_conf --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## browser-deps: Debian's Chromium for the Playwright tests (Playwright's own download does not work here)
 browser-deps:
