@@ -140,3 +140,11 @@ def test_notification_page_never_shows_a_title_the_reader_lost_access_to(app, wo
         submissions.change_submission_tier(viewer(app, world.facilitator), published.id, tier="restricted",
                                             sharing_group_id=None, confirm=False)
     assert "Lesson later raised to restricted" not in reader.get("/notifications/").get_data(as_text=True)
+
+
+def test_round_page_links_to_its_synthesis_in_the_archive(app, world, client_for):
+    round_ = make_round(app, world.facilitator, title="Linked round")
+    _conclude(app, world.facilitator, round_)
+    [synthesis] = _syntheses(app)
+    page = client_for(world.company_member).get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
+    assert f'href="/archive/{synthesis.id}"' in page

@@ -75,3 +75,11 @@ def policy_versions(db: Session, viewer: Viewer, item: Submission) -> list[Submi
         Submission,
     )
     return list(db.scalars(stmt))
+
+
+def round_synthesis_id(db: Session, viewer: Viewer, round_id: int) -> int | None:
+    """The id of the archived outcome synthesis of a round, if this viewer may read it."""
+    stmt = select(Submission.id).where(
+        Submission.round_id == round_id, Submission.kind == SubmissionKind.OUTCOME_SYNTHESIS
+    )
+    return db.scalar(policy.visible(stmt, viewer, Submission).order_by(Submission.id.desc()).limit(1))

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from webapp.queries_archive.detail import round_synthesis_id
 from webapp import queries
 from webapp.auth import current_viewer, verified_required
 from webapp.db import session
@@ -69,6 +70,7 @@ def round(round_id: int):  # noqa: A001 - the endpoint is dialogue.round
         can_start_thread=can_start_thread_in_round(viewer, round_),
         is_facilitator=facilitates(viewer, round_),
         watching=is_watching(db, viewer, "round", round_.id),
+        synthesis_id=round_synthesis_id(db, viewer, round_.id) if round_.state is RoundState.CONCLUDED else None,
         action=ActionForm(),
         watch_form=WatchForm(),
     )
