@@ -232,3 +232,13 @@ def test_500_after_a_failed_statement_still_renders(database_url, tmp_path, make
 def test_no_store_keeps_other_vary_values(make_user, client_for):
     response = client_for(make_user()).get("/")
     assert "Cookie" in response.headers["Vary"]
+
+
+def test_lazy_translated_strings_are_escaped_in_templates(app):
+    """A lazy string that interpolates user data must not bypass autoescape (LazyString has __html__)."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        rendered = render_template_string("{{ label }}", label=lazy_gettext("Hello %(name)s", name="<script>x</script>"))
+    assert "<script>" not in rendered and "&lt;script&gt;x&lt;/script&gt;" in rendered

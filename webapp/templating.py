@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale
+from flask_babel.speaklater import LazyString
 
 from webapp import navigation
 from webapp.auth import current_viewer
@@ -27,12 +28,19 @@ def utc_datetime(value: datetime | None, style: str = "medium") -> str:
     return f"{format_datetime(value, style)} UTC"
 
 
+def _plain_lazy_strings(value):
+    return str(value) if isinstance(value, LazyString) else value
+
+
 def init_app(app: Flask) -> None:
     """Register Babel, filters and template globals."""
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.filters["utc_datetime"] = utc_datetime
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # Flask-Babel's lazy strings declare themselves HTML-safe (__html__), so a lazy string that interpolates
+    # user data would be printed raw. Turning them into plain str before output lets autoescape do its job.
+    app.jinja_env.finalize = _plain_lazy_strings
 
     @app.context_processor
     def _globals() -> dict:
