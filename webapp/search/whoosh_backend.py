@@ -1,0 +1,437 @@
+"""The embedded default backend: a Whoosh 2.7 index in SEARCH_INDEX_DIR, shared by every worker process.
+
+Why it is shaped like this (DESIGN.md §4):
+- Only the text fields are parseable; `meta` (facets, access fields) is a stored blob and `words` feeds spelling
+  suggestions: neither is reachable from a user's query.
+- Whoosh segments never change once written, so what we need per document (key, facets, access fields) is cached
+  per segment and per process; a refreshed searcher only reads the new segments. Access pre-filters (sets of
+  document numbers) are built once per searcher generation and access key, then reused by every search.
+- Each thread keeps its own searcher and reopens it when the index generation on disk changed, so a commit made
+  by one worker is seen by every worker on its next request.
+- One writer at a time: Whoosh's lock file (fcntl, released by the kernel if the process dies) with a timeout;
+  a failed write is cancelled, which releases the lock.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh import writing
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import FIRST, ContextFragmenter, HtmlFormatter, top_fragments
+from whoosh.index import LockError
+from whoosh.qparser import MultifieldParser, plugins
+
+from webapp.search.backend import (
+    TEXT_FIELDS,
+    AccessKey,
+    DocInfo,
+    Document,
+    IndexBusy,
+    IndexWriter,
+    RebuildIncomplete,
+    SearchBackend,
+    Snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+ANALYZER = StemmingAnalyzer()
+WORD_RE = re.compile(r"[^\W_]{3,40}", re.UNICODE)
+PREFILTER_CACHE_SIZE = 64
+
+
+def build_schema() -> Schema:
+    """Text fields (stemmed, phrase-capable), the unique key, spelling words and the stored meta blob."""
+    return Schema(
+        key=ID(stored=True, unique=True),
+        title=TEXT(analyzer=ANALYZER, field_boost=2.0),
+        keywords=TEXT(analyzer=ANALYZER, field_boost=1.5),
+        body=TEXT(analyzer=ANALYZER),
+        words=KEYWORD(lowercase=False, commas=False, scorable=False),
+        meta=STORED(),
+    )
+
+
+def spelling_words(*texts: str) -> str:
+    """The distinct lower-case words of the texts (suggestion vocabulary), space-separated."""
+    found: set[str] = set()
+    for text in texts:
+        found.update(word.lower() for word in WORD_RE.findall(text or ""))
+    return " ".join(sorted(found))
+
+
+def _meta(document: Document) -> str:
+    info = document.info
+    return json.dumps(
+        [info.kind, info.date, info.tier, info.group_id, info.organisation_id, list(info.paragraphs),
+         info.stakeholder, info.stage, info.country, info.round_id, fingerprint(document)],
+        separators=(",", ":"),
+    )
+
+
+def _info(key: str, meta: str) -> DocInfo:
+    kind, date, tier, group_id, org_id, paragraphs, stakeholder, stage, country, round_id, _fp = json.loads(meta)
+    return DocInfo(key, kind, date, tier, group_id, org_id, tuple(paragraphs), stakeholder, stage, country, round_id)
+
+
+def fingerprint(document: Document) -> str:
+    """A short digest of everything indexed about a document: reconcile compares it with the database."""
+    import hashlib
+
+    info = document.info
+    raw = json.dumps(
+        [info.key, info.kind, info.date, info.tier, info.group_id, info.organisation_id, list(info.paragraphs),
+         info.stakeholder, info.stage, info.country, info.round_id, document.title, document.body,
+         document.keywords],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class MarkFormatter(HtmlFormatter):
+    """<mark> around matched words; Whoosh escapes all text around them."""
+
+    template = "<%(tag)s>%(t)s</%(tag)s>"
+
+    def __init__(self) -> None:
+        super().__init__(tagname="mark", between=" … ")
+
+
+class _MatchTerms:
+    """Matched-term test for highlighting: exact stemmed terms plus trailing-wildcard prefixes."""
+
+    def __init__(self, terms: set[str], prefixes: tuple[str, ...]):
+        self.terms, self.prefixes = terms, prefixes
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.terms or (bool(self.prefixes) and text.startswith(self.prefixes))
+
+
+class _SegmentCache:
+    """Per process: segment id → DocInfo per local document number (None for deleted documents)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_segment: dict[str, list[DocInfo | None]] = {}
+
+    def infos(self, searcher) -> list[DocInfo | None]:
+        """DocInfo for every global document number of this searcher."""
+        flat: list[DocInfo | None] = []
+        live_ids = []
+        for leaf, _offset in searcher.reader().leaf_readers():
+            segment_id = leaf.segment().segment_id() if leaf.segment() is not None else None
+            live_ids.append(segment_id)
+            with self._lock:
+                cached = self._by_segment.get(segment_id) if segment_id else None
+            if cached is None or len(cached) != leaf.doc_count_all():
+                cached = [
+                    None if leaf.is_deleted(n) else _info(*_key_meta(leaf.stored_fields(n)))
+                    for n in range(leaf.doc_count_all())
+                ]
+                if segment_id:
+                    with self._lock:
+                        self._by_segment[segment_id] = cached
+            flat.extend(cached)
+        with self._lock:  # forget merged-away segments
+            for stale in set(self._by_segment) - set(live_ids):
+                del self._by_segment[stale]
+        return flat
+
+
+def _key_meta(stored: dict) -> tuple[str, str]:
+    return stored["key"], stored["meta"]
+
+
+class WhooshSnapshot(Snapshot):
+    """A searcher plus the per-generation caches built from it."""
+
+    def __init__(self, searcher, infos: list[DocInfo | None], prefilters: OrderedDict):
+        self.searcher = searcher
+        self.infos = infos
+        self._prefilters = prefilters
+
+    def _allowed(self, access: AccessKey | None) -> set[int] | None:
+        if access is None:
+            return None
+        cached = self._prefilters.get(access)
+        if cached is None:
+            cached = {
+                n for n, info in enumerate(self.infos)
+                if info is not None and access.may_be_visible(info.tier, info.group_id, info.organisation_id)
+            }
+            self._prefilters[access] = cached
+            while len(self._prefilters) > PREFILTER_CACHE_SIZE:
+                self._prefilters.popitem(last=False)
+        else:
+            self._prefilters.move_to_end(access)
+        return cached
+
+    def _pairs(self, docnums: Iterable[int], access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+        allowed = self._allowed(access)
+        infos = self.infos
+        pairs = []
+        for n in docnums:
+            if allowed is not None and n not in allowed:
+                continue
+            info = infos[n] if n < len(infos) else None
+            if info is not None:
+                pairs.append((n, info))
+        return pairs
+
+    def matching(self, query, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+        return self._pairs(self.searcher.docs_for_query(query), access)
+
+    def rank(self, query, handles: set, limit: int) -> list[int]:
+        if not handles or limit <= 0:
+            return []
+        results = self.searcher.search(query, filter=handles, limit=limit)
+        return [hit.docnum for hit in results]
+
+    def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+        return self._pairs(self.searcher.docs_for_query(wq.Term("words", word)), access)
+
+    def similar_words(self, word: str, maxdist: int) -> list[str]:
+        return list(self.searcher.reader().terms_within("words", word, maxdist, prefix=1))
+
+
+class _WhooshWriter(IndexWriter):
+    def __init__(self, backend: "WhooshBackend", writer):
+        self._backend, self._writer = backend, writer
+        self.changed = False
+
+    def update(self, document: Document) -> None:
+        self._writer.update_document(**self._backend._fields(document))
+        self.changed = True
+
+    def remove(self, key: str) -> None:
+        self._writer.delete_by_term("key", key)
+        self.changed = True
+
+
+class _ThreadState(threading.local):
+    searcher = None
+    generation = -1
+    infos: list = []
+    prefilters: OrderedDict
+
+
+class WhooshBackend(SearchBackend):
+    """Whoosh index in a directory; one instance per process and directory (see get_backend)."""
+
+    def __init__(self, index_dir: str | os.PathLike):
+        self.index_dir = Path(index_dir)
+        self.schema = build_schema()
+        self._ix = None
+        self._open_lock = threading.Lock()
+        self._local = _ThreadState()
+        self._segments = _SegmentCache()
+        self._parser = self._make_parser()
+
+    # ------------------------------------------------------------ opening
+
+    def _index(self):
+        with self._open_lock:
+            if self._ix is None:
+                self.index_dir.mkdir(parents=True, exist_ok=True)
+                # Two workers starting at once must not both create (and so empty) the index.
+                with open(self.index_dir / ".create.lock", "w") as guard:
+                    fcntl.flock(guard, fcntl.LOCK_EX)
+                    try:
+                        if whoosh_index.exists_in(str(self.index_dir)):
+                            self._ix = whoosh_index.open_dir(str(self.index_dir))
+                        else:
+                            self._ix = whoosh_index.create_in(str(self.index_dir), self.schema)
+                    finally:
+                        fcntl.flock(guard, fcntl.LOCK_UN)
+            return self._ix
+
+    @contextmanager
+    def snapshot(self) -> Iterator[WhooshSnapshot]:
+        state = self._local
+        ix = self._index()
+        if state.searcher is None:
+            state.searcher = ix.searcher()
+        elif not state.searcher.up_to_date():
+            state.searcher = state.searcher.refresh()
+        generation = state.searcher.reader().generation()
+        if generation != state.generation:
+            state.infos = self._segments.infos(state.searcher)
+            state.prefilters = OrderedDict()
+            state.generation = generation
+        yield WhooshSnapshot(state.searcher, state.infos, state.prefilters)
+
+    def close(self) -> None:
+        """Close this thread's searcher (tests and CLI)."""
+        if self._local.searcher is not None:
+            self._local.searcher.close()
+            self._local.searcher = None
+            self._local.generation = -1
+
+    # ------------------------------------------------------------ queries
+
+    def _make_parser(self) -> MultifieldParser:
+        parser = MultifieldParser(list(TEXT_FIELDS), self.schema)
+        # Field names, ranges, boosts, "*:*", single quotes and mid-word wildcards are not part of our language:
+        # `tier:confidential` becomes the two plain words "tier" and "confidential".
+        for plugin_class in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
+                             plugins.SingleQuotePlugin):
+            parser.remove_plugin_class(plugin_class)
+        return parser
+
+    def parse(self, text: str):
+        return self._parser.parse(text)
+
+    def query_words(self, query) -> list[str]:
+        words = []
+        for fieldname, term in query.iter_all_terms(phrases=True):
+            if fieldname in TEXT_FIELDS:
+                words.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
+        return sorted(set(words))
+
+    def _prefixes(self, query) -> tuple[str, ...]:
+        found = []
+        for sub in query.leaves():
+            if isinstance(sub, (wq.Prefix, wq.Wildcard)) and sub.fieldname in TEXT_FIELDS:
+                found.append(sub.text.rstrip("*?"))
+        return tuple(sorted(set(p for p in found if p)))
+
+    def highlight(self, text: str, words: Sequence[str] | Any, *, fragments: int = 2, query=None) -> str:
+        """Excerpts of `text` with matched words in <mark>; all text is HTML-escaped by the formatter."""
+        if not text:
+            return ""
+        terms = set(words)
+        prefixes = self._prefixes(query) if query is not None else ()
+        matcher = _MatchTerms(terms, prefixes)
+        tokens = []
+        for token in ANALYZER(text, chars=True, mode="query", removestops=False):
+            token.matched = token.text in matcher
+            tokens.append(token.copy())
+        if not any(token.matched for token in tokens):
+            return ""
+        fragmenter = ContextFragmenter(maxchars=180, surround=50)
+        best = top_fragments(fragmenter.fragment_tokens(text, iter(tokens)), fragments, _score_fragment, FIRST, 1)
+        return MarkFormatter().format(best)
+
+    # ------------------------------------------------------------ writing
+
+    def _writer(self, timeout: float, **kwargs):
+        try:
+            return self._index().writer(timeout=timeout, delay=0.02, **kwargs)
+        except LockError as error:
+            raise IndexBusy(f"search index locked by another writer for more than {timeout:.1f}s") from error
+
+    def _fields(self, document: Document) -> dict[str, Any]:
+        return {
+            "key": document.info.key,
+            "title": document.title,
+            "keywords": document.keywords,
+            "body": document.body,
+            "words": spelling_words(document.title, document.keywords, document.body),
+            "meta": _meta(document),
+        }
+
+    @contextmanager
+    def writer(self, *, timeout: float) -> Iterator[IndexWriter]:
+        writer = self._writer(timeout)
+        changes = _WhooshWriter(self, writer)
+        try:
+            yield changes
+        except BaseException:
+            _cancel(writer)  # releases the lock
+            raise
+        if not changes.changed:  # no new generation, so searchers keep their caches
+            _cancel(writer)
+            return
+        try:
+            writer.commit()
+        except BaseException:
+            _cancel(writer)
+            raise
+
+    def rebuild(self, documents: Iterable[Document], expected: int, *, timeout: float) -> int:
+        writer = self._writer(timeout, limitmb=512, procs=1)
+        written = 0
+        try:
+            for document in documents:
+                writer.add_document(**self._fields(document))
+                written += 1
+            if written != expected:
+                raise RebuildIncomplete(f"rebuild read {written} documents, expected {expected}")
+            writer.commit(mergetype=writing.CLEAR)
+        except BaseException:
+            _cancel(writer)
+            raise
+        count = self.doc_count()
+        if count != expected:
+            raise RebuildIncomplete(f"index holds {count} documents after rebuild, expected {expected}")
+        return count
+
+    # ------------------------------------------------------------ inspection
+
+    def doc_count(self) -> int:
+        with self.snapshot() as snap:
+            return snap.searcher.doc_count()
+
+    def keys(self) -> set[str]:
+        with self.snapshot() as snap:
+            return {info.key for info in snap.infos if info is not None}
+
+    def fingerprints(self) -> dict[str, str]:
+        with self.snapshot() as snap:
+            found = {}
+            for stored in snap.searcher.reader().all_stored_fields():
+                found[stored["key"]] = json.loads(stored["meta"])[-1]
+            return found
+
+    def status(self) -> dict[str, Any]:
+        ix = self._index()
+        with self.snapshot() as snap:
+            count = snap.searcher.doc_count()
+        return {"backend": "whoosh", "documents": count, "generation": ix.latest_generation(),
+                "last_modified": ix.last_modified()}
+
+
+def _cancel(writer) -> None:
+    """Abandon a write and make sure the lock is released whatever state the writer is in."""
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception:  # the lock must go even if cleaning up the segment failed
+        log.exception("cancelling the search index writer failed")
+    finally:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            try:
+                lock.release()
+            except Exception:
+                pass
+
+
+def _score_fragment(fragment) -> float:
+    return float(sum(1 for token in fragment.matches))
+
+
+_BACKENDS: dict[str, WhooshBackend] = {}
+_BACKENDS_LOCK = threading.Lock()
+
+
+def backend_for_dir(index_dir: str) -> WhooshBackend:
+    """The process-wide backend for an index directory."""
+    key = str(Path(index_dir).resolve())
+    with _BACKENDS_LOCK:
+        if key not in _BACKENDS:
+            _BACKENDS[key] = WhooshBackend(key)
+        return _BACKENDS[key]
