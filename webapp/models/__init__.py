@@ -5,6 +5,15 @@ from webapp.models.organisation import Organisation
 from webapp.models.search_outbox import SearchOutboxEntry
 from webapp.models.sharing_group import SharingGroup, sharing_group_organisations, sharing_group_users
 from webapp.models.stakeholder_type import StakeholderType
+from webapp.models.submission import (
+    LessonStatus,
+    LifecycleStage,
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    submission_paragraphs,
+)
+from webapp.models.submission_revision import SubmissionRevision
 from webapp.models.types import Tier, utcnow
 from webapp.models.user import AccountStatus, AuthSession, User
 
@@ -12,14 +21,21 @@ __all__ = [
     "AccountStatus",
     "AuditEvent",
     "AuthSession",
+    "LessonStatus",
+    "LifecycleStage",
     "CallParagraph",
     "Organisation",
     "SearchOutboxEntry",
     "SharingGroup",
     "StakeholderType",
+    "Submission",
+    "SubmissionKind",
+    "SubmissionRevision",
+    "SubmissionStatus",
     "Tier",
     "User",
     "sharing_group_organisations",
     "sharing_group_users",
+    "submission_paragraphs",
     "utcnow",
 ]

@@ -196,3 +196,7 @@ def max_authoring_tier(viewer: Viewer) -> Tier:
 def may_use_group(viewer: Viewer, group_id: int) -> bool:
     """Authors may only limit an item to a group they belong to."""
     return group_id in viewer.group_ids
+
+
+# Domain rules register themselves with read_rule() at import.
+from webapp.policy import archive  # noqa: E402,F401

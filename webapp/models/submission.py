@@ -1,0 +1,197 @@
+"""Archive submissions: lessons learnt, good practices, responsible-AI policies and outcome syntheses."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Column, Date, Enum, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base
+from webapp.models.call_paragraph import CallParagraph
+from webapp.models.organisation import Organisation
+from webapp.models.sharing_group import SharingGroup
+from webapp.models.submission_revision import SubmissionRevision
+from webapp.models.types import Tier, TierType, UTCDateTime, utcnow
+from webapp.models.user import User
+
+
+def _enum(enum_class: type[enum.Enum], length: int = 32) -> Enum:
+    """A portable string enum column storing the members' values."""
+    return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class SubmissionKind(enum.Enum):
+    """What a submission is; outcome syntheses are only created by facilitators from a dialogue round."""
+
+    LESSON_LEARNT = "lesson_learnt"
+    GOOD_PRACTICE = "good_practice"
+    RESPONSIBLE_AI_POLICY = "responsible_ai_policy"
+    OUTCOME_SYNTHESIS = "outcome_synthesis"
+
+
+class SubmissionStatus(enum.Enum):
+    """Workflow: draft → submitted → published (or returned); withdrawn; published → archived."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+    ARCHIVED = "archived"
+
+
+class LifecycleStage(enum.Enum):
+    """Where in the AI system's lifecycle a lesson arose."""
+
+    DESIGN = "design"
+    DEVELOPMENT = "development"
+    TEST_EVALUATION = "test_evaluation"
+    DEPLOYMENT = "deployment"
+    USE = "use"
+    RETIREMENT = "retirement"
+
+
+class LessonStatus(enum.Enum):
+    """NATO lessons-learnt progression: identified → remedial action under way → learnt."""
+
+    IDENTIFIED = "identified"
+    REMEDIAL_ACTION = "remedial_action"
+    LEARNT = "learnt"
+
+
+# Statuses every reader with the tier may see; the others are the author's (and reviewers', when submitted).
+READABLE_STATUSES = (SubmissionStatus.PUBLISHED, SubmissionStatus.ARCHIVED)
+
+# Markdown fields, each stored as `<name>_source` + `<name>_html`, per kind (order = display order).
+MARKDOWN_FIELDS: dict[SubmissionKind, tuple[str, ...]] = {
+    SubmissionKind.LESSON_LEARNT: (
+        "observation", "discussion", "conclusion", "recommendation", "remedial_action", "evidence",
+    ),
+    SubmissionKind.GOOD_PRACTICE: ("challenge", "practice", "evidence_of_effect", "transfer_conditions"),
+    SubmissionKind.RESPONSIBLE_AI_POLICY: ("scope", "principles"),
+    SubmissionKind.OUTCOME_SYNTHESIS: ("body",),
+}
+ALL_MARKDOWN_FIELDS = tuple(dict.fromkeys(name for names in MARKDOWN_FIELDS.values() for name in names))
+# Plain-text / structured fields per kind (beyond the common ones).
+PLAIN_FIELDS: dict[SubmissionKind, tuple[str, ...]] = {
+    SubmissionKind.LESSON_LEARNT: ("application_area", "military_context", "lifecycle_stage", "lesson_status"),
+    SubmissionKind.GOOD_PRACTICE: (),
+    SubmissionKind.RESPONSIBLE_AI_POLICY: ("issuer", "effective_date", "policy_version", "link"),
+    SubmissionKind.OUTCOME_SYNTHESIS: ("round_id", "chatham_house", "key_points"),
+}
+
+submission_paragraphs = Table(
+    "submission_paragraphs",
+    Base.metadata,
+    Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
+    Column("paragraph_number", ForeignKey("call_paragraphs.number"), primary_key=True, index=True),
+)
+
+
+class Submission(Base):
+    """One contribution to the archive, at a tier, tagged with Call paragraphs; every edit is a revision."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        # Browse: published items of a kind, newest first; facets filter on these columns.
+        Index("ix_submissions_status_published_at", "status", "published_at"),
+        Index("ix_submissions_status_kind_published_at", "status", "kind", "published_at"),
+        Index("ix_submissions_author_id_updated_at", "author_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[SubmissionKind] = mapped_column(_enum(SubmissionKind))
+    status: Mapped[SubmissionStatus] = mapped_column(_enum(SubmissionStatus), default=SubmissionStatus.DRAFT)
+    tier: Mapped[Tier] = mapped_column(TierType, index=True)
+    sharing_group_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_groups.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Denormalised from the author at creation: the tier rule ("author's organisation") and facets use it.
+    author_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    # Lesson learnt (NATO format) and its context.
+    observation_source: Mapped[str] = mapped_column(Text, default="")
+    observation_html: Mapped[str] = mapped_column(Text, default="")
+    discussion_source: Mapped[str] = mapped_column(Text, default="")
+    discussion_html: Mapped[str] = mapped_column(Text, default="")
+    conclusion_source: Mapped[str] = mapped_column(Text, default="")
+    conclusion_html: Mapped[str] = mapped_column(Text, default="")
+    recommendation_source: Mapped[str] = mapped_column(Text, default="")
+    recommendation_html: Mapped[str] = mapped_column(Text, default="")
+    application_area: Mapped[str] = mapped_column(String(200), default="")
+    military_context: Mapped[str] = mapped_column(String(200), default="")
+    lifecycle_stage: Mapped[LifecycleStage | None] = mapped_column(_enum(LifecycleStage), index=True)
+    lesson_status: Mapped[LessonStatus | None] = mapped_column(_enum(LessonStatus))
+    remedial_action_source: Mapped[str] = mapped_column(Text, default="")
+    remedial_action_html: Mapped[str] = mapped_column(Text, default="")
+    evidence_source: Mapped[str] = mapped_column(Text, default="")
+    evidence_html: Mapped[str] = mapped_column(Text, default="")
+
+    # Good practice.
+    challenge_source: Mapped[str] = mapped_column(Text, default="")
+    challenge_html: Mapped[str] = mapped_column(Text, default="")
+    practice_source: Mapped[str] = mapped_column(Text, default="")
+    practice_html: Mapped[str] = mapped_column(Text, default="")
+    evidence_of_effect_source: Mapped[str] = mapped_column(Text, default="")
+    evidence_of_effect_html: Mapped[str] = mapped_column(Text, default="")
+    transfer_conditions_source: Mapped[str] = mapped_column(Text, default="")
+    transfer_conditions_html: Mapped[str] = mapped_column(Text, default="")
+
+    # Responsible-AI policy; versions of one policy share a `policy_series`.
+    issuer: Mapped[str] = mapped_column(String(200), default="")
+    scope_source: Mapped[str] = mapped_column(Text, default="")
+    scope_html: Mapped[str] = mapped_column(Text, default="")
+    principles_source: Mapped[str] = mapped_column(Text, default="")
+    principles_html: Mapped[str] = mapped_column(Text, default="")
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    policy_version: Mapped[str] = mapped_column(String(40), default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    policy_series: Mapped[str | None] = mapped_column(String(32), index=True)
+
+    # Outcome synthesis of a dialogue round (the integrator adds the round foreign key).
+    body_source: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    key_points: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    round_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # Review.
+    reviewer_comments_source: Mapped[str] = mapped_column(Text, default="")
+    reviewer_comments_html: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    author_organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
+    sharing_group: Mapped[SharingGroup | None] = relationship(lazy="raise_on_sql")
+    paragraphs: Mapped[list[CallParagraph]] = relationship(
+        secondary=submission_paragraphs, order_by=CallParagraph.number
+    )
+    revisions: Mapped[list[SubmissionRevision]] = relationship(
+        back_populates="submission",
+        order_by="SubmissionRevision.number",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def paragraph_numbers(self) -> list[int]:
+        """The linked paragraph numbers in order (paragraphs must be loaded)."""
+        return [paragraph.number for paragraph in self.paragraphs]
+
+    @property
+    def is_readable_by_all_with_tier(self) -> bool:
+        return self.status in READABLE_STATUSES
+
+    def markdown_fields(self) -> tuple[str, ...]:
+        """The Markdown fields of this submission's kind, in display order."""
+        return MARKDOWN_FIELDS[self.kind]

@@ -1,0 +1,72 @@
+"""Outcome syntheses of dialogue rounds: written by facilitators and published straight into the archive."""
+from __future__ import annotations
+
+from webapp.db import unit_of_work
+from webapp.models import Submission, SubmissionKind, SubmissionStatus, Tier, User, utcnow
+from webapp.policy import Viewer
+from webapp.policy.archive import can_publish_outcome_synthesis
+from webapp.search.outbox import enqueue
+from webapp.services import Forbidden, ServiceError
+from webapp.services.audit import record
+from webapp.services.submission_fields import add_revision, apply_fields, clean_key_points
+
+
+def publish_outcome_synthesis(
+    actor: Viewer,
+    *,
+    round_id: int | None,
+    title: str,
+    summary: str,
+    body_source: str,
+    key_points: dict[str, str],
+    paragraphs: list[int],
+    tier: Tier | str,
+    sharing_group_id: int | None,
+    chatham_house: bool,
+) -> Submission:
+    """Publish a round's outcome synthesis (facilitators only); no review step, one revision, audited."""
+    if not can_publish_outcome_synthesis(actor):
+        raise Forbidden("Only facilitators publish outcome syntheses.")
+    if not (body_source or "").strip():
+        raise ServiceError("The synthesis needs a body.")
+    with unit_of_work() as db:
+        author = db.get(User, actor.user_id)
+        if author is None:
+            raise Forbidden("Only facilitators publish outcome syntheses.")
+        now = utcnow()
+        synthesis = Submission(
+            kind=SubmissionKind.OUTCOME_SYNTHESIS,
+            status=SubmissionStatus.PUBLISHED,
+            author_id=author.id,
+            author_organisation_id=author.organisation_id,
+            reviewer_id=author.id,
+            created_at=now,
+            updated_at=now,
+            submitted_at=now,
+            published_at=now,
+            round_id=round_id,
+            chatham_house=bool(chatham_house),
+            key_points=clean_key_points(key_points),
+            keywords=[],
+        )
+        apply_fields(
+            db,
+            actor,
+            synthesis,
+            {
+                "title": title,
+                "summary": summary,
+                "keywords": [],
+                "paragraphs": paragraphs,
+                "tier": tier,
+                "sharing_group_id": sharing_group_id,
+                "body": body_source,
+            },
+        )
+        db.add(synthesis)
+        db.flush()
+        add_revision(db, actor, synthesis, "published")
+        record(db, actor.user_id, "submission.synthesis_published", "submission", synthesis.id,
+               round_id=round_id, tier=synthesis.tier.code, chatham_house=synthesis.chatham_house)
+        enqueue(db, "submission", synthesis.id)
+    return synthesis
