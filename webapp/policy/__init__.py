@@ -200,3 +200,4 @@ def may_use_group(viewer: Viewer, group_id: int) -> bool:
 
 # Domain rules register themselves with read_rule() at import.
 from webapp.policy import archive  # noqa: E402,F401
+from webapp.policy import dialogue  # noqa: E402,F401  (registers the dialogue read rules)
