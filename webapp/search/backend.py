@@ -136,8 +136,8 @@ class SearchBackend(ABC):
         """The single writer: lock (IndexBusy after `timeout` s); commit on exit; cancel and unlock on error."""
 
     @abstractmethod
-    def rebuild(self, documents: Iterable[Document], expected: int, *, timeout: float) -> int:
-        """Replace the whole index with `documents`; raises RebuildIncomplete if the count differs."""
+    def rebuild(self, documents: Iterable[Document], *, timeout: float) -> int:
+        """Replace the whole index with `documents`; raises RebuildIncomplete if the index count differs."""
 
     @abstractmethod
     def keys(self) -> set[str]:
@@ -154,6 +154,21 @@ class SearchBackend(ABC):
     @abstractmethod
     def highlight(self, text: str, words: Sequence[str], *, fragments: int = 2) -> str:
         """HTML-escaped excerpts of `text` with the query's words marked; '' when nothing matches."""
+
+
+def fingerprint(document: Document) -> str:
+    """A short digest of everything indexed about a document: reconcile compares it with the database."""
+    import hashlib
+    import json
+
+    info = document.info
+    raw = json.dumps(
+        [info.key, info.kind, info.date, info.tier, info.group_id, info.organisation_id, list(info.paragraphs),
+         info.stakeholder, info.stage, info.country, info.round_id, document.title, document.body,
+         document.keywords],
+        ensure_ascii=False,
+    )
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=12).hexdigest()
 
 
 def iter_chunks(items: Sequence, size: int) -> Iterator[Sequence]:

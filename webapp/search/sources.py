@@ -49,6 +49,12 @@ class Source:
     document: Callable[[Any], Document | None]  # None: not indexed (deleted, hidden…)
     present: Callable[[Any, Viewer], Presented]
     display_kinds: tuple[str, ...] = field(default_factory=tuple)  # DocInfo.kind values it produces
+    # Extra SQL condition for what search may show beyond the read rule (e.g. not deleted, not hidden): checked
+    # in the database on every search, so it takes effect before the index catches up.
+    searchable: Callable[[], Any] | None = None
+
+    def _restrict(self, stmt):
+        return stmt.where(self.searchable()) if self.searchable is not None else stmt
 
     # ---------------------------------------------------------------- reading for the indexer (no viewer)
 
@@ -77,11 +83,11 @@ class Source:
     def visible_ids(self, db: Session, viewer: Viewer, ids: Sequence[int] | None) -> set[int]:
         """The ids (among `ids`, or all when None) that `viewer` may read, decided by the database."""
         if ids is None:
-            return set(db.scalars(policy.visible(select(self.entity.id), viewer, self.entity)))
+            return set(db.scalars(self._restrict(policy.visible(select(self.entity.id), viewer, self.entity))))
         allowed: set[int] = set()
         for chunk in iter_chunks(sorted(set(ids)), CHUNK):
             stmt = policy.visible(select(self.entity.id).where(self.entity.id.in_(chunk)), viewer, self.entity)
-            allowed.update(db.scalars(stmt))
+            allowed.update(db.scalars(self._restrict(stmt)))
         return allowed
 
     def load_visible(self, db: Session, viewer: Viewer, ids: Sequence[int]) -> dict[int, Any]:
@@ -93,7 +99,7 @@ class Source:
             viewer,
             self.entity,
         )
-        return {obj.id: obj for obj in db.scalars(stmt)}
+        return {obj.id: obj for obj in db.scalars(self._restrict(stmt))}
 
 
 _SOURCES: dict[str, Source] = {}
