@@ -92,8 +92,9 @@ class Snapshot(ABC):
         """Every document matching `query` (unscored), pre-filtered for `access` when given."""
 
     @abstractmethod
-    def rank(self, query: Any, handles: set, limit: int) -> list[Any]:
-        """The handles among `handles` ordered by relevance to `query`, best first, at most `limit`."""
+    def rank(self, query: Any, handles: set, limit: int) -> list[tuple[Any, float]]:
+        """(handle, score) of the best `limit` among `handles`, best first. A score depends only on the query and
+        the document (never on other documents), and ties are returned in no particular order."""
 
     @abstractmethod
     def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:

@@ -162,6 +162,22 @@ class _Run:
         return corrected if self.authorized(parsed, filters) else None
 
 
+def _by_relevance(snap, parsed, authorized, first: int, per_page: int) -> list[tuple[Any, DocInfo]]:
+    """One page by score, ties broken by date and key — never by where a document sits in the index, which
+    depends on every other document. Widens the scored window until no tie crosses the page's end."""
+    need = first + per_page
+    handles = {h for h, _i in authorized}
+    limit = need + 10
+    while True:
+        scored = snap.rank(parsed, handles, limit)
+        if len(scored) < limit or scored[-1][1] < scored[need - 1][1]:
+            break
+        limit *= 4
+    info_of = dict(authorized)
+    ordered = sorted(scored, key=lambda pair: (-pair[1], -info_of[pair[0]].date, info_of[pair[0]].key))
+    return [(h, info_of[h]) for h, _score in ordered[first:need]]
+
+
 def _snippet(backend, text: str, words: list[str], parsed) -> str:
     marked = backend.highlight(text, words, query=parsed)
     if marked:
@@ -189,9 +205,7 @@ def search(db: Session, viewer: Viewer, request: SearchRequest) -> SearchResult:
         if first >= total:
             page_pairs: list[tuple[Any, DocInfo]] = []
         elif request.sort == "relevance":
-            ranked = snap.rank(parsed, {h for h, _i in authorized}, first + request.per_page)
-            info_of = dict(authorized)
-            page_pairs = [(h, info_of[h]) for h in ranked[first:]]
+            page_pairs = _by_relevance(snap, parsed, authorized, first, request.per_page)
         else:
             newest = request.sort == "newest"
             ordered = sorted(authorized, key=lambda pair: (pair[1].date, pair[1].key), reverse=newest)

@@ -30,7 +30,7 @@ from whoosh import query as wq
 from whoosh import scoring, writing
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import FIRST, ContextFragmenter, HtmlFormatter, top_fragments
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import LockError
 from whoosh.qparser import MultifieldParser, plugins
 
@@ -210,11 +210,11 @@ class WhooshSnapshot(Snapshot):
     def matching(self, query, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
         return self._pairs(self.searcher.docs_for_query(query), access)
 
-    def rank(self, query, handles: set, limit: int) -> list[int]:
+    def rank(self, query, handles: set, limit: int) -> list[tuple[int, float]]:
         if not handles or limit <= 0:
             return []
         results = self.searcher.search(query, filter=handles, limit=limit)
-        return [hit.docnum for hit in results]
+        return [(hit.docnum, hit.score) for hit in results]
 
     def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
         return self._pairs(self.searcher.docs_for_query(wq.Term("words", word)), access)
@@ -338,7 +338,10 @@ class WhooshBackend(SearchBackend):
         if not any(token.matched for token in tokens):
             return ""
         fragmenter = ContextFragmenter(maxchars=180, surround=50)
-        best = top_fragments(fragmenter.fragment_tokens(text, iter(tokens)), fragments, _score_fragment, FIRST, 1)
+        # Whoosh's top_fragments breaks ties by object id (random); ours by position, so snippets are stable.
+        candidates = [f for f in fragmenter.fragment_tokens(text, iter(tokens)) if _score_fragment(f) >= 1]
+        best = sorted(candidates, key=lambda f: (-_score_fragment(f), f.startchar))[:fragments]
+        best.sort(key=lambda f: f.startchar)
         return MarkFormatter().format(best)
 
     # ------------------------------------------------------------ writing
