@@ -1,7 +1,10 @@
 """Search: the page (/search), the same search as JSON (/api/search), and the index's health."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp import navigation, paragraph_listing, queries
@@ -51,7 +54,17 @@ def _labels(vocabulary: dict) -> dict:
     }
 
 
+def _require_utf8() -> None:
+    """Werkzeug leaves undecodable %-escapes as they are; a reader deserves to know the text was garbled."""
+    try:
+        raw = request.query_string.decode("utf-8")
+        parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise QueryError(_("The search contains bytes that are not valid UTF-8 text. Please retype it.")) from None
+
+
 def _run():
+    _require_utf8()
     vocabulary = _vocabulary()
     search_request = parse_request(
         request.args, kinds=vocabulary["kinds"], stakeholders=vocabulary["stakeholders"],
