@@ -7,11 +7,12 @@ import time
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 
 def init_app(app: Flask) -> None:
     """Register the `search` command group."""
-    group = click.Group("search", help="Maintain the search index (a derived view of the database).")
+    group = AppGroup("search", help="Maintain the search index (a derived view of the database).")
 
     @group.command("rebuild")
     def rebuild_command() -> None:
