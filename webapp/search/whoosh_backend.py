@@ -110,6 +110,9 @@ class _LocalScorer(scoring.BaseScorer):
     def supports_block_quality(self):
         return False
 
+    def max_quality(self):
+        return self._qf * (self._k1 + 1)  # the BM25 saturation limit: no score of this term exceeds it
+
     def score(self, matcher):
         weight = matcher.weight()
         length = self._searcher.doc_field_length(matcher.id(), self._fieldname, 1)
