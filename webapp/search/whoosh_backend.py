@@ -46,6 +46,7 @@ from webapp.search.backend import (
     Snapshot,
     fingerprint,
 )
+from webapp.search.whoosh_sets import DocSets
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,13 @@ class _LocalScorer(scoring.BaseScorer):
         self._average, self._b, self._k1, self._qf = average_length, b, k1, qf
 
     def supports_block_quality(self):
-        return False
+        return True
+
+    def block_quality(self, matcher):
+        """An upper bound for the block (highest weight, shortest document), so whole blocks can be skipped."""
+        weight = matcher.block_max_weight()
+        norm = (1 - self._b) + self._b * matcher.block_min_length() / self._average
+        return self._qf * weight * (self._k1 + 1) / (weight + self._k1 * norm)
 
     def max_quality(self):
         return self._qf * (self._k1 + 1)  # the BM25 saturation limit: no score of this term exceeds it
@@ -177,10 +184,11 @@ def _key_meta(stored: dict) -> tuple[str, str]:
 class WhooshSnapshot(Snapshot):
     """A searcher plus the per-generation caches built from it."""
 
-    def __init__(self, searcher, infos: list[DocInfo | None], prefilters: OrderedDict):
+    def __init__(self, searcher, infos: list[DocInfo | None], prefilters: OrderedDict, docsets: DocSets):
         self.searcher = searcher
         self.infos = infos
         self._prefilters = prefilters
+        self._docsets = docsets
 
     def _allowed(self, access: AccessKey | None) -> set[int] | None:
         if access is None:
@@ -198,20 +206,15 @@ class WhooshSnapshot(Snapshot):
             self._prefilters.move_to_end(access)
         return cached
 
-    def _pairs(self, docnums: Iterable[int], access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+    def _pairs(self, docnums, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
         allowed = self._allowed(access)
-        infos = self.infos
-        pairs = []
-        for n in docnums:
-            if allowed is not None and n not in allowed:
-                continue
-            info = infos[n] if n < len(infos) else None
-            if info is not None:
-                pairs.append((n, info))
-        return pairs
+        if allowed is not None:
+            docnums = allowed.intersection(docnums)
+        infos, size = self.infos, len(self.infos)
+        return [(n, infos[n]) for n in sorted(docnums) if n < size and infos[n] is not None]
 
     def matching(self, query, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        return self._pairs(self.searcher.docs_for_query(query), access)
+        return self._pairs(self._docsets.evaluate(query), access)
 
     def rank(self, query, handles: set, limit: int) -> list[tuple[int, float]]:
         if not handles or limit <= 0:
@@ -220,7 +223,7 @@ class WhooshSnapshot(Snapshot):
         return [(hit.docnum, hit.score) for hit in results]
 
     def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        return self._pairs(self.searcher.docs_for_query(wq.Term("words", word)), access)
+        return self._pairs(self._docsets.term("words", word), access)
 
     def similar_words(self, word: str, maxdist: int) -> list[str]:
         return list(self.searcher.reader().terms_within("words", word, maxdist, prefix=1))
@@ -289,8 +292,9 @@ class WhooshBackend(SearchBackend):
         if generation != state.generation:
             state.infos = self._segments.infos(state.searcher)
             state.prefilters = OrderedDict()
+            state.docsets = DocSets(state.searcher)
             state.generation = generation
-        yield WhooshSnapshot(state.searcher, state.infos, state.prefilters)
+        yield WhooshSnapshot(state.searcher, state.infos, state.prefilters, state.docsets)
 
     def close(self) -> None:
         """Close this thread's searcher (tests and CLI)."""
