@@ -41,6 +41,33 @@ WORDS = (
     "action evidence effect transfer conditions context capability gap requirement specification architecture"
 ).split()
 RARE = [f"{a}{b}" for a in ("quor", "vel", "tamar", "osk", "brin", "caldr", "fenn", "galv") for b in ("ix", "an", "oth", "era", "ule")]
+STOPWORDS = "the of and to in a is that for on with as by was it be are this from at or an which were has not".split()
+_SYLLABLES = "ka lo mi ne ta ri so vu pe da gi fo ru le ba co".split()
+
+
+def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """A Zipf-distributed content vocabulary: the domain words spread over the head, pseudo-words as the tail."""
+    tail = sorted({"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(9000)})
+    rng.shuffle(tail)
+    words: list[str] = []
+    domain = iter(WORDS + RARE)
+    for rank in range(len(tail) + len(WORDS) + len(RARE)):
+        if rank >= 30 and rank % 12 == 0:
+            word = next(domain, None)
+            if word is not None:
+                words.append(word)
+                continue
+        if tail:
+            words.append(tail.pop())
+    weights, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 10)
+        weights.append(total)
+    return words, weights
+
+
+_VOCABULARY: tuple[list[str], list[float]] | None = None
+
 
 QUERIES = [
     "human oversight", "targeting support", '"human judgement"', "autonomy OR autonomous", "red team",
@@ -53,14 +80,15 @@ QUERIES = [
 
 
 def sentence(rng: random.Random, words: int) -> str:
-    """Zipf-ish prose: common words often, rare ones now and then."""
+    """Zipf-distributed prose: about a third stopwords, content words from a long-tailed vocabulary."""
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        _VOCABULARY = _vocabulary(random.Random(7))
+    vocabulary, cumulative = _VOCABULARY
     picked = []
-    for _ in range(words):
-        if rng.random() < 0.01:
-            picked.append(rng.choice(RARE))
-        else:
-            index = min(int(rng.paretovariate(1.1)) - 1, len(WORDS) - 1)
-            picked.append(WORDS[(index * 7 + rng.randrange(3)) % len(WORDS)])
+    content = rng.choices(vocabulary, cum_weights=cumulative, k=words)
+    for n in range(words):
+        picked.append(rng.choice(STOPWORDS) if rng.random() < 0.35 else content[n])
     return " ".join(picked).capitalize() + "."
 
 
@@ -122,14 +150,14 @@ def build_world(app, items: int, rng: random.Random):
                        lifecycle_stage=rng.choice(stages) if kind is SubmissionKind.LESSON_LEARNT else None)
             if kind is SubmissionKind.LESSON_LEARNT:
                 for field in ("observation", "discussion", "conclusion", "recommendation"):
-                    row[f"{field}_source"] = paragraph(rng, rng.randint(2, 4))
+                    row[f"{field}_source"] = paragraph(rng, rng.randint(3, 5))
             elif kind is SubmissionKind.GOOD_PRACTICE:
                 for field in ("challenge", "practice", "evidence_of_effect", "transfer_conditions"):
-                    row[f"{field}_source"] = paragraph(rng, rng.randint(2, 4))
+                    row[f"{field}_source"] = paragraph(rng, rng.randint(3, 5))
             else:
                 row["issuer"] = f"Org {org_id}"
-                row["scope_source"] = paragraph(rng, 3)
-                row["principles_source"] = paragraph(rng, 6)
+                row["scope_source"] = paragraph(rng, 5)
+                row["principles_source"] = paragraph(rng, 10)
             rows.append(row)
             for number in rng.sample(range(1, 26), rng.randint(1, 3)):
                 links.append({"submission_id": n, "paragraph_number": number})

@@ -13,9 +13,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-TEXT_FIELDS = ("title", "body", "keywords")
-
-
 class IndexBusy(Exception):
     """Another writer holds the index lock and did not release it within the timeout."""
 
@@ -122,7 +119,7 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def parse(self, text: str) -> Any:
-        """Turn an already validated user query into an engine query over TEXT_FIELDS only."""
+        """Turn an already validated user query into an engine query over the text only (never access fields)."""
 
     @abstractmethod
     def query_words(self, query: Any) -> list[str]:

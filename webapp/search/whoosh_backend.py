@@ -32,10 +32,9 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import LockError
-from whoosh.qparser import MultifieldParser, plugins
+from whoosh.qparser import QueryParser, plugins
 
 from webapp.search.backend import (
-    TEXT_FIELDS,
     AccessKey,
     DocInfo,
     Document,
@@ -55,16 +54,24 @@ WORD_RE = re.compile(r"[^\W_]{3,40}", re.UNICODE)
 PREFILTER_CACHE_SIZE = 64
 
 
+QUERY_FIELD = "text"
+
+
 def build_schema() -> Schema:
-    """Text fields (stemmed, phrase-capable), the unique key, spelling words and the stored meta blob."""
+    """One stemmed, phrase-capable text field (title twice, keywords, body), the unique key, spelling words
+    and the stored meta blob. One text field keeps matcher trees small: a two-word query is one intersection,
+    not an intersection of three-field unions."""
     return Schema(
         key=ID(stored=True, unique=True),
-        title=TEXT(analyzer=ANALYZER, field_boost=2.0),
-        keywords=TEXT(analyzer=ANALYZER, field_boost=1.5),
-        body=TEXT(analyzer=ANALYZER),
+        text=TEXT(analyzer=ANALYZER),
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         meta=STORED(),
     )
+
+
+def indexed_text(document: Document) -> str:
+    """The text a query can hit; the title counts twice (a title match is worth more than a body match)."""
+    return "\n".join((document.title, document.title, document.keywords, document.body))
 
 
 def spelling_words(*texts: str) -> str:
@@ -97,7 +104,7 @@ class LocalBM25F(scoring.WeightingModel):
     may see (DESIGN.md §4: results as if the others did not exist)."""
 
     B, K1 = 0.75, 1.2
-    AVERAGE_LENGTHS = {"title": 8.0, "keywords": 4.0, "body": 250.0}
+    AVERAGE_LENGTHS = {QUERY_FIELD: 300.0}
 
     def scorer(self, searcher, fieldname, text, qf=1):
         return _LocalScorer(searcher, fieldname, self.AVERAGE_LENGTHS.get(fieldname, 50.0), self.B, self.K1, qf)
@@ -305,8 +312,8 @@ class WhooshBackend(SearchBackend):
 
     # ------------------------------------------------------------ queries
 
-    def _make_parser(self) -> MultifieldParser:
-        parser = MultifieldParser(list(TEXT_FIELDS), self.schema)
+    def _make_parser(self) -> QueryParser:
+        parser = QueryParser(QUERY_FIELD, self.schema)
         # Field names, ranges, boosts, "*:*", single quotes and mid-word wildcards are not part of our language:
         # `tier:confidential` becomes the two plain words "tier" and "confidential".
         for plugin_class in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
@@ -320,14 +327,14 @@ class WhooshBackend(SearchBackend):
     def query_words(self, query) -> list[str]:
         words = []
         for fieldname, term in query.iter_all_terms(phrases=True):
-            if fieldname in TEXT_FIELDS:
+            if fieldname == QUERY_FIELD:
                 words.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
         return sorted(set(words))
 
     def _prefixes(self, query) -> tuple[str, ...]:
         found = []
         for sub in query.leaves():
-            if isinstance(sub, (wq.Prefix, wq.Wildcard)) and sub.fieldname in TEXT_FIELDS:
+            if isinstance(sub, (wq.Prefix, wq.Wildcard)) and sub.fieldname == QUERY_FIELD:
                 found.append(sub.text.rstrip("*?"))
         return tuple(sorted(set(p for p in found if p)))
 
@@ -339,9 +346,14 @@ class WhooshBackend(SearchBackend):
         prefixes = self._prefixes(query) if query is not None else ()
         matcher = _MatchTerms(terms, prefixes)
         tokens = []
-        for token in ANALYZER(text, chars=True, mode="query", removestops=False):
-            token.matched = token.text in matcher
-            tokens.append(token.copy())
+        for start, end in _windows(text, terms, prefixes):
+            # Only the text around likely matches is analysed: stemming a whole long item per hit is slow.
+            for token in ANALYZER(text[start:end], chars=True, mode="query", removestops=False):
+                token.matched = token.text in matcher
+                copy = token.copy()
+                copy.startchar += start
+                copy.endchar += start
+                tokens.append(copy)
         if not any(token.matched for token in tokens):
             return ""
         fragmenter = ContextFragmenter(maxchars=180, surround=50)
@@ -362,9 +374,7 @@ class WhooshBackend(SearchBackend):
     def _fields(self, document: Document) -> dict[str, Any]:
         return {
             "key": document.info.key,
-            "title": document.title,
-            "keywords": document.keywords,
-            "body": document.body,
+            "text": indexed_text(document),
             "words": spelling_words(document.title, document.keywords, document.body),
             "meta": _meta(document),
         }
@@ -426,6 +436,32 @@ class WhooshBackend(SearchBackend):
             count = snap.searcher.doc_count()
         return {"backend": "whoosh", "documents": count, "generation": ix.latest_generation(),
                 "last_modified": ix.last_modified()}
+
+
+def _windows(text: str, terms: set[str], prefixes: tuple[str, ...], limit: int = 12) -> list[tuple[int, int]]:
+    """Merged character windows around the first `limit` places where a query word may occur.
+
+    A stem minus its last letter is a prefix of (nearly) every surface form (happi → "happy", autonom →
+    "autonomous"); the analyser then decides exactly which tokens match."""
+    keys = {term[: max(3, len(term) - 1)] for term in terms if term} | {p for p in prefixes if p}
+    if not keys:
+        return []
+    pattern = re.compile(
+        r"(?<![^\W_])(?:" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) + ")",
+        re.IGNORECASE,
+    )
+    windows: list[tuple[int, int]] = []
+    for count, match in enumerate(pattern.finditer(text)):
+        if count >= limit:
+            break
+        start = text.rfind(" ", 0, max(0, match.start() - 120)) + 1
+        end = text.find(" ", min(len(text), match.end() + 160))
+        end = len(text) if end == -1 else end
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def _cancel(writer) -> None:
