@@ -64,7 +64,8 @@ def build_schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True),
         text=TEXT(analyzer=ANALYZER),
-        words=KEYWORD(lowercase=False, commas=False, scorable=False),
+        # scorable: Whoosh then keeps a length column, instead of stat()ing for a missing one per posting.
+        words=KEYWORD(lowercase=False, commas=False, scorable=True),
         meta=STORED(),
     )
 
