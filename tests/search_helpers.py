@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.archive_helpers import lesson_data, practice_data
 from webapp import db as dbmod
 from webapp import policy
 from webapp.models import User
 from webapp.services.submission_workflow import publish_submission, submit_submission
 from webapp.services.submissions import create_submission
+
+
+@pytest.fixture(autouse=True)
+def indexer_on(app):
+    """Search tests run with the outbox applied after every commit, as in production (conftest turns it off)."""
+    app.config["SEARCH_APPLY_AFTER_COMMIT"] = True
 
 
 def viewer_of(app, user: User | None):

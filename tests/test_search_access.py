@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.search_helpers import publish
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 
 COVERED_ENDPOINTS = {"search.search", "search.api", "search.health"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.search_helpers import publish, search_json, titles
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 
 
 @pytest.fixture

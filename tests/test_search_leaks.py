@@ -6,6 +6,7 @@ import pytest
 
 from tests.dialogue_helpers import make_post, make_round, make_thread
 from tests.search_helpers import publish, search_json, titles, viewer_of
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 from webapp.models import Tier
 from webapp.services.submission_workflow import withdraw_submission
 from webapp.services.submissions import change_submission_tier

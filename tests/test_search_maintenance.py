@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from tests.dialogue_helpers import make_post, make_round, make_thread
 from tests.search_helpers import publish, search_json, titles
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 from webapp.db import session
 from webapp.models import Submission
 from webapp.search import engine, maintenance

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.search_helpers import publish, search_json, titles
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 from webapp.db import session, unit_of_work
 from webapp.models import SearchOutboxEntry, Submission
 from webapp.search import engine, outbox_worker, sources

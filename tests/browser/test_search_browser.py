@@ -3,6 +3,7 @@ import pytest
 
 from tests.browser.conftest import assert_accessible
 from tests.search_helpers import publish
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 
 pytestmark = pytest.mark.browser
 

@@ -39,7 +39,8 @@ def _body(submission: Submission) -> str:
 
 def document(submission: Submission) -> Document:
     """The index document of a submission (every status: the database decides who reads drafts)."""
-    organisation = submission.author_organisation
+    # A Chatham House synthesis is not findable by who wrote it: no stakeholder type, no country.
+    organisation = None if submission.chatham_house else submission.author_organisation
     info = DocInfo(
         key=f"submission:{submission.id}",
         kind=submission.kind.value,
