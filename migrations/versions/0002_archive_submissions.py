@@ -83,13 +83,10 @@ def upgrade() -> None:
     with op.batch_alter_table('submissions', schema=None) as batch_op:
         batch_op.create_index('ix_submissions_author_id_updated_at', ['author_id', 'updated_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_author_organisation_id'), ['author_organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_submissions_lifecycle_stage'), ['lifecycle_stage'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_policy_series'), ['policy_series'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_round_id'), ['round_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_submissions_sharing_group_id'), ['sharing_group_id'], unique=False)
-        batch_op.create_index('ix_submissions_status_kind_published_at', ['status', 'kind', 'published_at'], unique=False)
-        batch_op.create_index('ix_submissions_status_published_at', ['status', 'published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_submissions_tier'), ['tier'], unique=False)
+        batch_op.create_index('ix_submissions_browse', ['status', 'kind', 'tier', 'published_at', 'lifecycle_stage', 'sharing_group_id', 'author_organisation_id', 'author_id', 'chatham_house', 'id'], unique=False)
 
     op.create_table('submission_paragraphs',
     sa.Column('submission_id', sa.Integer(), nullable=False),
@@ -129,13 +126,10 @@ def downgrade() -> None:
 
     op.drop_table('submission_paragraphs')
     with op.batch_alter_table('submissions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_submissions_tier'))
-        batch_op.drop_index('ix_submissions_status_published_at')
-        batch_op.drop_index('ix_submissions_status_kind_published_at')
+        batch_op.drop_index('ix_submissions_browse')
         batch_op.drop_index(batch_op.f('ix_submissions_sharing_group_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_round_id'))
         batch_op.drop_index(batch_op.f('ix_submissions_policy_series'))
-        batch_op.drop_index(batch_op.f('ix_submissions_lifecycle_stage'))
         batch_op.drop_index(batch_op.f('ix_submissions_author_organisation_id'))
         batch_op.drop_index('ix_submissions_author_id_updated_at')
 

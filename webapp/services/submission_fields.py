@@ -78,6 +78,16 @@ def parse_tier(value: Any) -> Tier:
         raise ServiceError(f"Unknown access tier {str(value)[:40]!r}.") from None
 
 
+def parse_group_id(value: Any) -> int | None:
+    """A sharing group id, or None for 'no group'."""
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ServiceError("Unknown sharing group.") from None
+
+
 def check_audience(actor: Viewer, tier: Tier, sharing_group_id: int | None) -> None:
     """Refuse a tier above the actor's clearance and a group the actor is not in."""
     if not may_assign_tier(actor, tier):
@@ -170,8 +180,7 @@ def apply_fields(db: Session, actor: Viewer, submission: Submission, data: Mappi
     if len(summary) > SUMMARY_MAX:
         raise ServiceError(f"The summary is too long (at most {SUMMARY_MAX} characters).")
     tier = parse_tier(data.get("tier"))
-    group_id = data.get("sharing_group_id")
-    group_id = int(group_id) if group_id not in (None, "", 0, "0") else None
+    group_id = parse_group_id(data.get("sharing_group_id"))
     check_audience(actor, tier, group_id)
     submission.paragraphs = _paragraphs(db, data.get("paragraphs"))
     submission.title = title

@@ -12,11 +12,18 @@ from webapp.db import unit_of_work
 from webapp.models import Submission, SubmissionKind, SubmissionStatus, Tier, User, utcnow
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
-from webapp.policy.archive import can_create_submission, can_declassify, can_edit_submission
+from webapp.policy.archive import can_change_tier, can_create_submission, can_declassify, can_edit_submission
 from webapp.search.outbox import enqueue
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.audit import record
-from webapp.services.submission_fields import add_revision, apply_fields, check_audience, parse_kind, parse_tier
+from webapp.services.submission_fields import (
+    add_revision,
+    apply_fields,
+    check_audience,
+    parse_group_id,
+    parse_kind,
+    parse_tier,
+)
 
 
 def load_visible(db: Session, actor: Viewer, submission_id: int) -> Submission:
@@ -103,10 +110,10 @@ def change_submission_tier(
 ) -> Submission:
     """Change who may read a submission (tier and sharing group); lowering it is a declassification."""
     new_tier = parse_tier(tier)
+    sharing_group_id = parse_group_id(sharing_group_id)
     with unit_of_work() as db:
         submission = load_visible(db, actor, submission_id)
-        is_author = submission.author_id == actor.user_id and actor.is_verified
-        if not (is_author or can_declassify(actor, submission)):
+        if not can_change_tier(actor, submission):
             raise Forbidden("Only the author, the author's organisation or a reviewer can change the tier.")
         if submission.status is SubmissionStatus.WITHDRAWN:
             raise Conflict("A withdrawn submission cannot change tier.")

@@ -1,0 +1,71 @@
+"""The archive in a real browser: a member writes a lesson learnt and submits it, a facilitator publishes it, and a
+reader finds it through the browse filters; the browse, form and submission pages pass axe."""
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.conftest import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_server, user) -> None:
+    page.context.clear_cookies()
+    page.goto(live_server + "/sign-in")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, make_org):
+    ministry = make_org(stakeholder_type="state", country="KE", name="Kenya Defence Forces")
+    member = make_user(clearance="restricted", org=ministry, name="Mia Member")
+    facilitator = make_user(clearance="restricted", roles=("facilitator",), name="Fred Facilitator")
+
+    sign_in(page, live_server, member)
+    page.get_by_role("link", name="My submissions").click()
+    page.get_by_role("link", name="Contribute").click()
+    page.get_by_role("link", name="Lesson learnt").click()
+    page.get_by_label("Title").fill("Fallback procedures when the decision aid fails")
+    page.get_by_label("Summary").fill("Crews lacked a practised fallback when the aid went offline.")
+    page.get_by_label("¶14").check()
+    page.get_by_label("¶16").check()
+    page.get_by_label("Keywords").fill("fallback, resilience")
+    page.get_by_label("Observation").fill("The aid went **offline** for 40 minutes.")
+    page.get_by_label("Discussion").fill("Operators hesitated.")
+    page.get_by_label("Conclusion").fill("No drill covered the outage.")
+    page.get_by_label("Recommendation").fill("Drill manual fallback every quarter.")
+    page.get_by_label("Lifecycle stage").select_option("use")
+    assert_accessible(page)
+    page.get_by_role("button", name="Save draft").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Fallback procedures when the decision aid fails"
+    assert page.locator("strong", has_text="offline").count() == 1
+    page.get_by_role("button", name="Submit for review").click()
+    assert page.get_by_text("Submitted for review.").is_visible()
+
+    sign_in(page, live_server, facilitator)
+    page.get_by_role("link", name="Review", exact=True).click()
+    page.get_by_role("link", name="Fallback procedures when the decision aid fails").click()
+    page.get_by_role("button", name="Publish").click()
+    assert page.get_by_text("Published.").is_visible()
+
+    page.context.clear_cookies()
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="Archive", exact=True).click()
+    page.get_by_label("Stakeholder type").select_option("state")
+    page.get_by_label("Lifecycle stage").select_option("use")
+    page.get_by_role("button", name="Apply filters").click()
+    assert page.get_by_role("heading", name="1 item").is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Fallback procedures when the decision aid fails").click()
+    assert page.get_by_text("Kenya Defence Forces").first.is_visible()
+    assert page.get_by_text("TLP:CLEAR").first.is_visible()
+    assert_accessible(page)
+
+    page.goto(live_server + "/paragraphs/14")
+    assert page.get_by_role("heading", name="State (1)").is_visible()
+    assert_accessible(page)
+    page.go_back()
+    page.get_by_role("button", name="Show differences").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Changes from revision 1 to revision 3"
+    assert_accessible(page)

@@ -1,0 +1,192 @@
+"""Role × tier matrix over every archive route: a viewer sees exactly what the tier rule grants, and anything else
+is indistinguishable from a missing id — in pages, exports, diffs, lists, counts, paragraph pages and feeds."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.archive_helpers import practice_data, viewer
+from webapp.services.submission_workflow import publish_submission, submit_submission
+from webapp.services.submissions import create_submission, update_submission
+
+COVERED_ENDPOINTS = {
+    "archive.browse",
+    "archive.show",
+    "archive.export_markdown",
+    "archive.export_json",
+    "archive.citation",
+    "archive.diff",
+    "archive.compare_versions",
+    "archive.feed",
+    "archive.paragraph_feed",
+    "archive.new",
+    "archive.create",
+    "archive.edit",
+    "archive.submit",
+    "archive.publish",
+    "archive.withdraw",
+    "archive.archive_item",
+    "archive.return_for_revision",
+    "archive.change_tier",
+    "archive.new_version",
+    "archive.mine",
+    "archive.review",
+}
+
+ROLES = ("anonymous", "pending", "community", "restricted", "confidential_in_group", "confidential_other_org",
+         "facilitator", "admin")
+# Which published item each role may read (DESIGN.md §2), plus the unpublished ones.
+CAN_READ = {
+    "public": set(ROLES),
+    "community": set(ROLES) - {"anonymous", "pending"},
+    "restricted": {"restricted", "confidential_in_group", "confidential_other_org", "facilitator", "admin"},
+    "confidential": {"confidential_in_group"},  # not the admin, not another organisation, not the facilitator
+    "draft": set(),  # only its author, who is none of these roles
+    "submitted": {"facilitator"},  # reviewers who pass the tier rule
+}
+PARAGRAPH = 7
+
+
+@pytest.fixture
+def matrix(app, make_user, make_org, make_group):
+    """Users for every role and one item per tier/state, each with two revisions, under paragraph 7."""
+    author_org = make_org(stakeholder_type="state", country="SE")
+    author = make_user(clearance="confidential", org=author_org, name="Author")
+    users = {
+        "anonymous": None,
+        "pending": make_user(status="pending", clearance="confidential"),
+        "community": make_user(clearance="community"),
+        "restricted": make_user(clearance="restricted"),
+        "confidential_in_group": make_user(clearance="confidential"),
+        "confidential_other_org": make_user(clearance="confidential"),
+        "facilitator": make_user(clearance="restricted", roles=("facilitator",)),
+        "admin": make_user(clearance="confidential", roles=("admin",)),
+    }
+    # The reviewer who publishes is in the group; the facilitator of the matrix is not.
+    reviewer = make_user(clearance="confidential", roles=("facilitator",))
+    group = make_group(users=(author, users["confidential_in_group"], reviewer))
+    items = {}
+    with app.test_request_context():
+        for tier in ("public", "community", "restricted", "confidential"):
+            data = practice_data(title=f"Item {tier}", tier=tier, paragraphs=[PARAGRAPH],
+                                 sharing_group_id=group.id if tier == "confidential" else None)
+            item = create_submission(viewer(author), "good_practice", data)
+            submit_submission(viewer(author), item.id)
+            items[tier] = publish_submission(viewer(reviewer), item.id)
+        items["draft"] = create_submission(viewer(author), "good_practice", practice_data(
+            title="Item draft", paragraphs=[PARAGRAPH]))
+        update_submission(viewer(author), items["draft"].id, practice_data(title="Item draft", paragraphs=[PARAGRAPH],
+                                                                            practice="Changed."))
+        items["submitted"] = create_submission(viewer(author), "good_practice", practice_data(
+            title="Item submitted", tier="restricted", paragraphs=[PARAGRAPH]))
+        submit_submission(viewer(author), items["submitted"].id)
+    return users, items
+
+
+READ_PATHS = (
+    "/archive/{id}",
+    "/archive/{id}.md",
+    "/archive/{id}.json",
+    "/archive/{id}/citation",
+    "/archive/{id}/diff?from=1&to=2",
+)
+WRITE_PATHS = (
+    ("GET", "/archive/{id}/edit"),
+    ("POST", "/archive/{id}/edit"),
+    ("POST", "/archive/{id}/submit"),
+    ("POST", "/archive/{id}/publish"),
+    ("POST", "/archive/{id}/withdraw"),
+    ("POST", "/archive/{id}/archive"),
+    ("GET", "/archive/{id}/return"),
+    ("POST", "/archive/{id}/return"),
+    ("GET", "/archive/{id}/tier"),
+    ("POST", "/archive/{id}/tier"),
+    ("POST", "/archive/{id}/new-version"),
+    ("GET", "/archive/{id}/compare?with={id}"),
+)
+
+
+def _normalised(body: str) -> str:
+    """A page without its per-request CSRF token (signed-in pages carry one in the sign-out form)."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', 'name="csrf_token" value=""', body)
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token
+
+    return csrf_token(client, "/archive/")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_tier_matrix(role, matrix, client_for):
+    users, items = matrix
+    client = client_for(users[role])
+    client.get("/")  # shows (and so consumes) the "signed in" flash message
+    missing_body = _normalised(client.get("/archive/987654").get_data(as_text=True))
+    token = _token(client) if users[role] is not None else ""
+    browse = client.get(f"/archive/?paragraph={PARAGRAPH}").get_data(as_text=True)
+    paragraph = client.get(f"/paragraphs/{PARAGRAPH}").get_data(as_text=True)
+    feed = client.get("/archive/feed.atom").get_data(as_text=True)
+    paragraph_feed = client.get(f"/archive/paragraphs/{PARAGRAPH}/feed.atom").get_data(as_text=True)
+    readable_published = [k for k in ("public", "community", "restricted", "confidential") if role in CAN_READ[k]]
+    assert f"{len(readable_published)} item" in browse
+    assert f"({len(readable_published)})" in browse  # the paragraph facet count equals the authorized set
+    for key, item in items.items():
+        allowed = role in CAN_READ[key]
+        title = f"Item {key}"
+        for template in READ_PATHS:
+            response = client.get(template.format(id=item.id))
+            if allowed:
+                assert response.status_code == 200, (role, key, template)
+            else:
+                assert response.status_code == 404, (role, key, template)
+                assert _normalised(response.get_data(as_text=True)) == missing_body, (role, key, template)
+        if not allowed:
+            for method, template in WRITE_PATHS:
+                path = template.format(id=item.id)
+                data = {"csrf_token": token, "comments": "x", "tier": "public", "confirm": "y",
+                        **({"title": "Hijack", "summary": "s", "paragraphs": ["1"]} if "edit" in path else {})}
+                response = client.get(path) if method == "GET" else client.post(path, data=data)
+                if users[role] is None:
+                    assert response.status_code in (302, 400, 404), (role, key, path)  # sign in first, or 404
+                elif role == "pending" and path.endswith("/new-version"):
+                    # contributing is refused to pending accounts for any id, existing or not: reveals nothing
+                    missing = client.post(template.format(id=987654), data=data)
+                    assert response.status_code == missing.status_code == 403, (role, key, path)
+                else:
+                    assert response.status_code == 404, (role, key, method, path)
+        shown_in_lists = allowed and key in ("public", "community", "restricted", "confidential")
+        assert (title in browse) == shown_in_lists, (role, key)
+        assert (title in paragraph) == shown_in_lists, (role, key)
+        assert (title in feed) == (key == "public"), (role, key)
+        assert (title in paragraph_feed) == (key == "public"), (role, key)
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 302), ("pending", 403), ("community", 200), ("facilitator", 200), ("admin", 200)],
+)
+def test_contributing_pages(role, expected, matrix, client_for):
+    users, _items = matrix
+    client = client_for(users[role])
+    for path in ("/archive/new", "/archive/new/lesson_learnt", "/archive/mine"):
+        assert client.get(path).status_code == expected, path
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 302), ("pending", 403), ("community", 403), ("restricted", 403), ("facilitator", 200),
+     ("admin", 403)],
+)
+def test_review_queue_is_for_facilitators(role, expected, matrix, client_for):
+    users, items = matrix
+    response = client_for(users[role]).get("/archive/review")
+    assert response.status_code == expected
+    if expected == 200:
+        assert "Item submitted" in response.get_data(as_text=True)
+
+
+def test_every_archive_endpoint_is_covered(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("archive.")}
+    assert endpoints == COVERED_ENDPOINTS

@@ -1,0 +1,210 @@
+"""Archive forms: one per submission kind, review comments, tier change, and bare action buttons.
+
+Forms parse and give clear messages; the services re-check everything (a forged post reaches them too). Fields
+the author may not set (author, status, organisation) are simply not fields: extra posted keys are ignored.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.models import SubmissionKind, Tier
+from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
+from webapp.models.submission import MARKDOWN_FIELDS
+from webapp.queries_archive.labels import FIELD_LABELS, LESSON_STATUS_LABELS, STAGE_LABELS, TIER_LABELS
+from webapp.services.submission_fields import SUMMARY_MAX, TITLE_MAX
+
+MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, lists, links, tables. HTML is shown as text.")
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that posts with a CSRF token."""
+
+
+class ParagraphsField(SelectMultipleField):
+    """Call paragraphs as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def tier_choices() -> list[tuple[str, Any]]:
+    return [(tier.code, TIER_LABELS[tier.code]) for tier in Tier]
+
+
+class SubmissionForm(FlaskForm):
+    """The fields every kind shares."""
+
+    title = StringField(FIELD_LABELS["title"], validators=[DataRequired(_l("A title is required.")), Length(max=TITLE_MAX)])
+    summary = TextAreaField(
+        FIELD_LABELS["summary"],
+        description=_l("Plain text: two or three sentences a reader sees in lists."),
+        validators=[DataRequired(_l("A summary is required.")), Length(max=SUMMARY_MAX)],
+    )
+    keywords = StringField(
+        FIELD_LABELS["keywords"], description=_l("Separated by commas."), validators=[Optional(), Length(max=1300)]
+    )
+    paragraphs = ParagraphsField(
+        FIELD_LABELS["paragraphs"],
+        choices=[(n, str(n)) for n in range(FIRST_PARAGRAPH, LAST_PARAGRAPH + 1)],
+        coerce=int,
+        validators=[DataRequired(_l("Choose at least one paragraph of the Call to Action."))],
+        validate_choice=False,  # the service explains paragraph 0 or 26
+    )
+    tier = SelectField(
+        FIELD_LABELS["tier"],
+        description=_l("Who may read it. You can choose up to your own clearance."),
+        choices=tier_choices(),
+        validators=[DataRequired()],
+        validate_choice=False,  # the service explains an unknown tier or one above the author's clearance
+    )
+    sharing_group_id = SelectField(
+        FIELD_LABELS["sharing_group_id"],
+        description=_l("Optional: limit readers to a group you belong to (required reading for confidential items)."),
+        choices=[("", _l("No sharing group"))],
+        validate_choice=False,  # the service refuses a group the author is not in, with a clear message
+    )
+    confirm_declassify = BooleanField(
+        _l("I confirm lowering the access tier: more people will be able to read this item.")
+    )
+    note = StringField(_l("What changed (optional)"), validators=[Optional(), Length(max=200)])
+
+    kind: SubmissionKind
+
+    def set_groups(self, groups) -> None:
+        """Offer the author's own sharing groups."""
+        self.sharing_group_id.choices = [("", _l("No sharing group"))] + [(str(g.id), g.name) for g in groups]
+
+    def service_data(self) -> dict[str, Any]:
+        """The validated values, keyed as the services expect."""
+        data = {
+            "title": self.title.data,
+            "summary": self.summary.data,
+            "keywords": self.keywords.data or "",
+            "paragraphs": list(self.paragraphs.data or []),
+            "tier": self.tier.data,
+            "sharing_group_id": self.sharing_group_id.data or None,
+        }
+        for name in MARKDOWN_FIELDS[self.kind]:
+            data[name] = getattr(self, name).data or ""
+        data.update(self.extra_data())
+        return data
+
+    def extra_data(self) -> dict[str, Any]:
+        return {}
+
+    def kind_fields(self) -> list:
+        """The kind-specific fields in display order (for the template)."""
+        return [getattr(self, name) for name in self.KIND_FIELD_NAMES]
+
+    KIND_FIELD_NAMES: tuple[str, ...] = ()
+
+
+def _markdown(name: str, description=MARKDOWN_HINT) -> TextAreaField:
+    return TextAreaField(FIELD_LABELS[name], description=description, validators=[Optional()])
+
+
+class LessonLearntForm(SubmissionForm):
+    """NATO lessons-learnt format: observation, discussion, conclusion, recommendation, and context."""
+
+    kind = SubmissionKind.LESSON_LEARNT
+    observation = _markdown("observation", _l("What happened: a fact."))
+    discussion = _markdown("discussion", _l("Why it matters, in context."))
+    conclusion = _markdown("conclusion", _l("The root cause."))
+    recommendation = _markdown("recommendation", _l("What should change."))
+    application_area = StringField(FIELD_LABELS["application_area"], validators=[Optional(), Length(max=200)])
+    military_context = StringField(FIELD_LABELS["military_context"], validators=[Optional(), Length(max=200)])
+    lifecycle_stage = SelectField(
+        FIELD_LABELS["lifecycle_stage"], choices=[("", _l("Not set yet"))] + list(STAGE_LABELS.items()),
+        validate_choice=False,
+    )
+    lesson_status = SelectField(
+        FIELD_LABELS["lesson_status"], choices=list(LESSON_STATUS_LABELS.items()), validate_choice=False
+    )
+    remedial_action = _markdown("remedial_action", _l("Needed once remedial action is under way: the action and plan."))
+    evidence = _markdown("evidence", _l("Needed once the lesson is learnt: the evidence that something changed."))
+
+    KIND_FIELD_NAMES = (
+        "observation", "discussion", "conclusion", "recommendation", "application_area", "military_context",
+        "lifecycle_stage", "lesson_status", "remedial_action", "evidence",
+    )
+
+    def extra_data(self) -> dict[str, Any]:
+        return {
+            "application_area": self.application_area.data or "",
+            "military_context": self.military_context.data or "",
+            "lifecycle_stage": self.lifecycle_stage.data or "",
+            "lesson_status": self.lesson_status.data or "identified",
+        }
+
+
+class GoodPracticeForm(SubmissionForm):
+    """Challenge, practice, evidence of effect, conditions for transfer."""
+
+    kind = SubmissionKind.GOOD_PRACTICE
+    challenge = _markdown("challenge")
+    practice = _markdown("practice")
+    evidence_of_effect = _markdown("evidence_of_effect")
+    transfer_conditions = _markdown("transfer_conditions")
+
+    KIND_FIELD_NAMES = ("challenge", "practice", "evidence_of_effect", "transfer_conditions")
+
+
+class PolicyForm(SubmissionForm):
+    """A responsible-AI policy: issuer, scope, principles, effective date, version, link."""
+
+    kind = SubmissionKind.RESPONSIBLE_AI_POLICY
+    issuer = StringField(FIELD_LABELS["issuer"], validators=[Optional(), Length(max=200)])
+    scope = _markdown("scope")
+    principles = _markdown("principles")
+    effective_date = DateField(
+        FIELD_LABELS["effective_date"], validators=[Optional()], description=_l("YYYY-MM-DD")
+    )
+    policy_version = StringField(FIELD_LABELS["policy_version"], validators=[Optional(), Length(max=40)])
+    link = StringField(
+        FIELD_LABELS["link"], description=_l("https://…"), validators=[Optional(), Length(max=500)]
+    )
+
+    KIND_FIELD_NAMES = ("issuer", "scope", "principles", "effective_date", "policy_version", "link")
+
+    def extra_data(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer.data or "",
+            "effective_date": self.effective_date.data,
+            "policy_version": self.policy_version.data or "",
+            "link": self.link.data or "",
+        }
+
+
+FORMS: dict[SubmissionKind, type[SubmissionForm]] = {
+    SubmissionKind.LESSON_LEARNT: LessonLearntForm,
+    SubmissionKind.GOOD_PRACTICE: GoodPracticeForm,
+    SubmissionKind.RESPONSIBLE_AI_POLICY: PolicyForm,
+}
+
+
+class ReturnForm(FlaskForm):
+    """A reviewer's comments when returning a submission to its author."""
+
+    comments = TextAreaField(
+        _l("Comments for the author"),
+        description=MARKDOWN_HINT,
+        validators=[DataRequired(_l("Write the comments the author needs to revise the submission."))],
+    )
+
+
+class TierForm(FlaskForm):
+    """Change who may read a submission; lowering the tier needs the confirmation box."""
+
+    tier = SelectField(FIELD_LABELS["tier"], choices=tier_choices(), validators=[DataRequired()], validate_choice=False)
+    sharing_group_id = SelectField(
+        FIELD_LABELS["sharing_group_id"], choices=[("", _l("No sharing group"))], validate_choice=False
+    )
+    confirm = BooleanField(_l("I confirm this change; lowering the tier lets more people read the item."))
+
+    set_groups = SubmissionForm.set_groups

@@ -1,0 +1,222 @@
+"""The archive, read side: browse with counts, a submission page, revisions and diffs, exports, Atom feeds.
+
+Writing routes live in archive_write.py on the same blueprint. Every lookup goes through queries_archive (and so
+through policy.visible()); anything the viewer may not read answers the generic 404.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from webapp import navigation, paragraph_listing, queries
+from webapp.auth import current_viewer
+from webapp.db import session
+from webapp.forms.archive import ActionForm
+from webapp.models import Submission, utcnow
+from webapp.policy.archive import (
+    can_archive,
+    can_change_tier,
+    can_create_submission,
+    can_edit_submission,
+    can_review,
+    can_see_review_queue,
+    can_submit,
+    can_withdraw,
+)
+from webapp.queries_archive import browse as browse_queries
+from webapp.queries_archive import detail, exports, listing
+from webapp.queries_archive.diff import diff_snapshots
+from webapp.queries_archive.labels import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    LESSON_STATUS_LABELS,
+    STAGE_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+)
+from webapp.services.submission_fields import snapshot
+from webapp.services.submission_workflow import TRANSITIONS
+from webapp.services.submissions import record_submission_read
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+navigation.add("archive.browse", _l("Archive"), 30)
+navigation.add("archive.mine", _l("My submissions"), 31, shown_to=can_create_submission)
+navigation.add("archive.review", _l("Review"), 32, shown_to=can_see_review_queue)
+paragraph_listing.register("archive", listing.paragraph_section)
+
+
+@bp.app_context_processor
+def _labels() -> dict:
+    return {
+        "archive_labels": {
+            "kind": KIND_LABELS, "status": STATUS_LABELS, "stage": STAGE_LABELS, "lesson_status": LESSON_STATUS_LABELS,
+            "tier": TIER_LABELS, "field": FIELD_LABELS,
+        }
+    }
+
+
+@bp.app_template_filter("atom_time")
+def atom_time(value) -> str:
+    """RFC 3339 UTC time for Atom (now, for an empty feed)."""
+    return (value or utcnow()).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def visible_or_404(submission_id: int) -> Submission:
+    """The submission as the current viewer may read it, or the generic 404."""
+    item = detail.submission(session(), current_viewer(), submission_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _stakeholder_labels() -> dict[str, str]:
+    return {t.code: t.label for t in queries.stakeholder_types(session())}
+
+
+@bp.get("/")
+def browse():
+    """Browse published items with filters and counts over what the viewer may read."""
+    try:
+        filters = browse_queries.parse_filters(request.args)
+    except browse_queries.BadFilter as error:
+        abort(400, description=str(error))
+    result = browse_queries.browse(session(), current_viewer(), filters)
+    return render_template(
+        "archive/browse.html", result=result, filters=filters, stakeholder_labels=_stakeholder_labels(),
+        paragraph_labels={str(p.number): f"¶{p.number} {p.title}" for p in queries.all_paragraphs(session())},
+    )
+
+
+def _permissions(item: Submission) -> dict[str, bool]:
+    viewer = current_viewer()
+    status = item.status
+    return {
+        "edit": can_edit_submission(viewer, item),
+        "submit": can_submit(viewer, item) and status in TRANSITIONS["submit"],
+        "review": can_review(viewer, item) and status in TRANSITIONS["publish"],
+        "withdraw": can_withdraw(viewer, item) and status in TRANSITIONS["withdraw"],
+        "archive": can_archive(viewer, item) and status in TRANSITIONS["archive"],
+        "change_tier": can_change_tier(viewer, item) and status.value != "withdrawn",
+        "new_version": (
+            item.kind.value == "responsible_ai_policy" and can_create_submission(viewer)
+            and viewer.organisation_id == item.author_organisation_id
+        ),
+    }
+
+
+@bp.get("/<int:submission_id>")
+def show(submission_id: int):
+    """One submission: structured fields, TLP label, author organisation, paragraphs, revisions, exports."""
+    item = visible_or_404(submission_id)
+    viewer = current_viewer()
+    record_submission_read(viewer, item, "page")
+    return render_template(
+        "archive/show.html",
+        item=item,
+        revisions=detail.revision_list(session(), viewer, item.id),
+        versions=detail.policy_versions(session(), viewer, item),
+        can=_permissions(item),
+        action=ActionForm(),
+        stakeholder_labels=_stakeholder_labels() if item.key_points else {},
+    )
+
+
+@bp.get("/<int:submission_id>.md")
+def export_markdown(submission_id: int):
+    """The submission as Markdown, headed and closed by its TLP label."""
+    item = visible_or_404(submission_id)
+    record_submission_read(current_viewer(), item, "markdown")
+    body = exports.to_markdown(item, url_for("archive.show", submission_id=item.id, _external=True))
+    return Response(body, mimetype="text/markdown", headers={
+        "Content-Disposition": f'attachment; filename="reaim-submission-{item.id}.md"',
+    })
+
+
+@bp.get("/<int:submission_id>.json")
+def export_json(submission_id: int):
+    """The submission as JSON (sources, tier and TLP label)."""
+    item = visible_or_404(submission_id)
+    record_submission_read(current_viewer(), item, "json")
+    return jsonify(exports.to_json(item, url_for("archive.show", submission_id=item.id, _external=True)))
+
+
+@bp.get("/<int:submission_id>/citation")
+def citation(submission_id: int):
+    """A plain-text citation including the tier label."""
+    item = visible_or_404(submission_id)
+    record_submission_read(current_viewer(), item, "citation")
+    text = exports.citation(item, url_for("archive.show", submission_id=item.id, _external=True))
+    return Response(text + "\n", mimetype="text/plain")
+
+
+def _int_arg(name: str) -> int:
+    raw = request.args.get(name, "")
+    if not raw.isdigit():
+        abort(400, description=_l("Choose two revisions to compare."))
+    return int(raw)
+
+
+@bp.get("/<int:submission_id>/diff")
+def diff(submission_id: int):
+    """The differences between any two revisions of a submission."""
+    item = visible_or_404(submission_id)
+    old_number, new_number = _int_arg("from"), _int_arg("to")
+    found = detail.revisions(session(), current_viewer(), item.id, [old_number, new_number])
+    if old_number not in found or new_number not in found:
+        abort(404)
+    record_submission_read(current_viewer(), item, "diff")
+    return render_template(
+        "archive/diff.html", item=item, old=found[old_number], new=found[new_number],
+        changes=diff_snapshots(found[old_number].snapshot, found[new_number].snapshot),
+        revisions=detail.revision_list(session(), current_viewer(), item.id),
+    )
+
+
+@bp.get("/<int:submission_id>/compare")
+def compare_versions(submission_id: int):
+    """Compare two versions of a responsible-AI policy (both readable by the viewer, same series)."""
+    item = visible_or_404(submission_id)
+    other = visible_or_404(_int_arg("with"))
+    if item.kind.value != "responsible_ai_policy" or not item.policy_series or other.policy_series != item.policy_series:
+        abort(404)
+    record_submission_read(current_viewer(), item, "compare")
+    record_submission_read(current_viewer(), other, "compare")
+    older, newer = sorted((item, other), key=lambda s: (s.created_at, s.id))
+    return render_template(
+        "archive/compare.html", older=older, newer=newer, changes=diff_snapshots(snapshot(older), snapshot(newer)),
+        versions=detail.policy_versions(session(), current_viewer(), item),
+    )
+
+
+def _atom(items, title: str, self_url: str, alternate_url: str):
+    body = render_template("archive/feed.xml", items=items, title=title, self_url=self_url,
+                           alternate_url=alternate_url)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.get("/feed.atom")
+def feed():
+    """Atom feed of newly published public items (never anything else)."""
+    return _atom(
+        listing.public_feed(session()), str(_l("REAIM Exchange archive: newly published")),
+        url_for("archive.feed", _external=True), url_for("archive.browse", _external=True),
+    )
+
+
+@bp.get("/paragraphs/<int:number>/feed.atom")
+def paragraph_feed(number: int):
+    """Atom feed of newly published public items under one Call paragraph."""
+    paragraph = queries.paragraph(session(), number)
+    if paragraph is None:
+        abort(404)
+    return _atom(
+        listing.public_feed(session(), paragraph=number),
+        str(_l("REAIM Exchange archive: paragraph %(n)s", n=number)),
+        url_for("archive.paragraph_feed", number=number, _external=True),
+        url_for("paragraphs.show", number=number, _external=True),
+    )
+
+
+from webapp.views import archive_write  # noqa: E402,F401  (adds the writing routes to bp)
