@@ -54,3 +54,73 @@ def make_post(app, author: User, thread, body="A reply", parent=None, quote=None
             viewer(app, author), thread.id, body_source=body, parent_id=parent.id if parent else None,
             quoted_post_id=quote.id if quote else None,
         )
+
+
+def table_counts(app) -> dict[str, int]:
+    """Row counts of every table (compare before/after to prove nothing changed)."""
+    from sqlalchemy import text
+
+    from webapp.db import Base
+
+    with app.extensions["db_engine"].connect() as conn:
+        return {t.name: conn.scalar(text(f'SELECT COUNT(*) FROM "{t.name}"')) for t in Base.metadata.sorted_tables}
+
+
+def send(client, path: str, data: dict | None = None, token_page: str = "/dialogue/"):
+    """POST a form with a valid CSRF token (taken from `token_page`)."""
+    from tests.conftest import csrf_token
+
+    payload = {"csrf_token": csrf_token(client, token_page)}
+    payload.update(data or {})
+    return client.post(path, data=payload)
+
+
+def fetch(app, model, object_id):
+    """A fresh copy of a row (outside any request's session)."""
+    with app.test_request_context():
+        obj = database.session().get(model, object_id)
+        database.session().expunge_all()
+        return obj
+
+
+def outbox(app) -> list[tuple[str, int]]:
+    """(kind, object id) of every queued search update."""
+    from sqlalchemy import select
+
+    from webapp.models import SearchOutboxEntry
+
+    with app.test_request_context():
+        return [(e.kind, e.object_id) for e in database.session().scalars(select(SearchOutboxEntry).order_by(SearchOutboxEntry.id))]
+
+
+def audit_actions(app, prefix: str = "") -> list:
+    """Audit events (optionally by action prefix), oldest first."""
+    from sqlalchemy import select
+
+    from webapp.models import AuditEvent
+
+    with app.test_request_context():
+        rows = list(database.session().scalars(select(AuditEvent).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.id)))
+        database.session().expunge_all()
+        return rows
+
+
+class World:
+    """Organisations and people the dialogue tests share."""
+
+    def __init__(self, make_org, make_user):
+        self.state_org = make_org("state", "NL", name="Ministry of Defence NL")
+        self.company = make_org("private_sector", "DE", name="Sensor Systems GmbH")
+        self.university = make_org("academia", "KE", name="University of Nairobi AI Lab")
+        self.facilitator = make_user("confidential", roles=("facilitator",), org=self.state_org, name="Fatima Facilitator")
+        self.other_facilitator = make_user("restricted", roles=("facilitator",), org=self.company, name="Olaf Otherfac")
+        self.member = make_user("community", org=self.state_org, name="Maria Member")
+        self.company_member = make_user("community", org=self.company, name="Carl Company")
+        self.researcher = make_user("restricted", org=self.university, name="Rita Researcher")
+        self.admin = make_user("community", roles=("admin",), org=self.state_org, name="Adam Admin")
+        self.pending = make_user("community", org=self.company, status="pending", name="Pete Pending")
+
+
+def make_world(make_org, make_user) -> World:
+    """The shared cast."""
+    return World(make_org, make_user)

@@ -41,6 +41,17 @@ def _writable_thread(actor: Viewer, thread: Thread) -> None:
         raise Conflict("This thread is locked: no more posts can be added.")
 
 
+def thread_accepts_posts(actor: Viewer, thread: Thread) -> bool:
+    """Would a post by `actor` in `thread` be accepted now (invitation, window, lock)? For showing forms."""
+    if not can_contribute_to_thread(actor, thread):
+        return False
+    try:
+        _writable_thread(actor, thread)
+    except ServiceError:
+        return False
+    return True
+
+
 def _body(value: str) -> tuple[str, str]:
     return inputs.markdown(value, limit=inputs.MAX_POST_CHARS, what="The post")
 

@@ -261,6 +261,12 @@ def conclude_round(
         _lock_threads(db, round_)
         record(db, actor.user_id, "round.concluded", "dialogue_round", round_.id, paragraphs=numbers)
         enqueue(db, "round", round_.id)
-        # Archive publication goes here (integrator): publish_outcome_synthesis(actor, round_id=round_.id, ...).
+        # Archive publication goes HERE, after every change above and before the notifications (integrator):
+        #   publish_outcome_synthesis(actor, round_id=round_.id, title=round_.title, summary=<first lines of the
+        #       synthesis as text>, body_source=source, key_points=round_.synthesis_key_points, paragraphs=numbers,
+        #       tier=round_.tier, sharing_group_id=round_.sharing_group_id, chatham_house=round_.chatham_house)
+        # Its own unit_of_work() shares this request's session, so its commit also commits the conclusion: both or
+        # neither. Its author organisation must be the round's (round_.organisation_id), not the concluding
+        # co-facilitator's, or a grouped round's synthesis would reach that other organisation's members.
         notify_watchers(db, "round", round_.id, "round_concluded", round_, actor_id=actor.user_id)
     return round_

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from webapp import mail, policy
-from webapp.db import unit_of_work
+from webapp.db import register_after_commit, session, unit_of_work
 from webapp.models import AccountStatus, CallParagraph, DialogueRound, Notification, Post, Thread, Tier, User, Watch, utcnow
 from webapp.models.watch import WATCH_KINDS
 from webapp.policy import Viewer
@@ -44,15 +45,15 @@ register_target("thread", Thread, title=lambda t: t.title, endpoint="dialogue.th
 register_target("post", Post, title=lambda p: p.thread.title, endpoint="dialogue.permalink", url_args=lambda p: {"post_id": p.id})
 
 EVENT_LABELS = {
-    "new_post": "New post",
-    "new_thread": "New thread",
-    "round_created": "New dialogue round",
-    "round_opened": "Round opened",
-    "round_closed": "Round closed",
-    "round_concluded": "Round concluded, outcome published",
-    "post_hidden": "Your post was hidden by a facilitator",
-    "post_unhidden": "Your post is visible again",
-    "published": "Newly published",
+    "new_post": _l("New post"),
+    "new_thread": _l("New thread"),
+    "round_created": _l("New dialogue round"),
+    "round_opened": _l("Round opened"),
+    "round_closed": _l("Round closed"),
+    "round_concluded": _l("Round concluded, outcome published"),
+    "post_hidden": _l("Your post was hidden by a facilitator"),
+    "post_unhidden": _l("Your post is visible again"),
+    "published": _l("Newly published"),
 }
 
 
@@ -91,8 +92,11 @@ def _author_line(viewer: Viewer, obj: Any) -> str:
 
 def _mail_for(user: User, viewer: Viewer, event: str, obj: Any) -> mail.Mail:
     """A short e-mail. Above community tier it carries no title or text: only a link to sign in and read."""
-    label = EVENT_LABELS.get(event, event)
-    tier = getattr(obj, "tier", None) or getattr(getattr(obj, "thread", None), "tier", Tier.CONFIDENTIAL)
+    label = str(EVENT_LABELS.get(event, event))
+    tier = getattr(obj, "tier", None)
+    if tier is None:  # a post: its thread's tier; anything unknown is treated as the most restricted
+        tier = getattr(getattr(obj, "thread", None), "tier", None)
+    tier = Tier.CONFIDENTIAL if tier is None else Tier(tier)
     link = target_url(obj, external=True)
     if tier <= Tier.COMMUNITY:
         subject = f"[REAIM Exchange] {label}: {target_title(obj)}"
@@ -120,6 +124,18 @@ def _deliver(db: Session, user: User, event: str, obj: Any) -> bool:
     db.add(Notification(user_id=user.id, event=event, object_kind=kind, object_id=obj.id))
     mail.queue(db, _mail_for(user, viewer, event, obj))
     return True
+
+
+def _forget_notified(app) -> None:
+    session().info.pop("notified", None)
+
+
+register_after_commit(_forget_notified)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_notified_on_rollback(db: Session, _previous_transaction) -> None:
+    db.info.pop("notified", None)
 
 
 def notify_watchers(
@@ -181,6 +197,7 @@ def unwatch(actor: Viewer, kind: str, target_id: int) -> None:
     if actor.user_id is None:
         raise NotFound()
     with unit_of_work() as db:
+        _watch_target(db, actor, kind, target_id)
         existing = db.scalar(select(Watch).where(Watch.user_id == actor.user_id, Watch.target_kind == kind, Watch.target_id == target_id))
         if existing is None:
             raise Conflict("You do not watch this.")

@@ -1,0 +1,78 @@
+"""Dialogue in a real browser: a facilitator opens a round, a member starts a thread and replies, the facilitator
+hides a post; the round and thread pages pass axe."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.conftest import DEFAULT_PASSWORD
+from tests.dialogue_helpers import make_round
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(page, base: str, user) -> None:
+    page.goto(base + "/sign-in")
+    page.get_by_label("E-mail").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in" not in url)
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+
+
+def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user):
+    state = make_org("state", "NL", name="Ministry of Defence NL")
+    company = make_org("private_sector", "DE", name="Sensor Systems GmbH")
+    facilitator = make_user("restricted", roles=("facilitator",), org=state, name="Fatima Facilitator")
+    member = make_user("community", org=company, name="Carl Company")
+    round_ = make_round(app, facilitator, title="Human control in targeting", opens_in=timedelta(days=1))
+
+    _sign_in(page, live_server, facilitator)
+    page.goto(f"{live_server}/dialogue/rounds/{round_.id}")
+    assert page.get_by_text("Scheduled").first.is_visible()
+    page.get_by_role("button", name="Open the round now").click()
+    assert page.get_by_text("The round is open.").is_visible()
+    assert_accessible(page)
+    _sign_out(page)
+
+    _sign_in(page, live_server, member)
+    page.goto(f"{live_server}/dialogue/")
+    page.get_by_role("link", name="Human control in targeting").click()
+    page.get_by_role("link", name="Start a thread in this round").click()
+    page.get_by_label("Title").fill("Operator training")
+    page.get_by_label("First post").fill("How long should operators **train**?")
+    page.get_by_role("button", name="Start the thread").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Operator training"
+    page.get_by_label("Your post").fill("At least two weeks, in my experience.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    assert page.get_by_text("Your post is added.").is_visible()
+    page.get_by_role("link", name="Reply to post").first.click()
+    page.get_by_label("Your post").fill("Replying to myself with a nested thought.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    assert page.locator("ol.post-tree ol.post-tree").get_by_text("nested thought").is_visible()
+    assert_accessible(page)
+    thread_url = page.url.split("#")[0]
+    _sign_out(page)
+
+    _sign_in(page, live_server, facilitator)
+    page.goto(thread_url)
+    page.locator("details.moderate summary").last.click()
+    page.get_by_label("Reason for hiding (the author sees it)").last.fill("Off topic for this round")
+    page.get_by_role("button", name="Hide").last.click()
+    assert page.get_by_text("The post is hidden.").is_visible()
+    assert page.get_by_text("This post was hidden by a facilitator.").is_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server}/moderation/rounds/{round_.id}/log")
+    assert page.get_by_text("Off topic for this round").is_visible()
+    _sign_out(page)
+
+    _sign_in(page, live_server, member)
+    page.goto(thread_url)
+    assert page.get_by_text("Off topic for this round").is_visible()  # the author sees the reason
+    page.get_by_role("link", name="Notifications", exact=True).click()
+    assert page.get_by_text("Your post was hidden by a facilitator").is_visible()
