@@ -98,3 +98,11 @@ def test_status_command_and_health_endpoint(app, content, client_for, make_user)
     member = make_user(clearance="confidential")
     body = client_for(member).get("/api/health/search", environ_base={"REMOTE_ADDR": "203.0.113.9"}).get_json()
     assert body == {"status": "ok"}  # figures about the whole index are not for readers
+
+
+def test_every_content_kind_has_a_registered_source(app):
+    from webapp.search import sources
+
+    assert {source.kind for source in sources.all_sources()} == {"submission", "round", "thread", "post"}
+    assert set(sources.display_kinds()) == {"lesson_learnt", "good_practice", "responsible_ai_policy",
+                                            "outcome_synthesis", "round", "thread", "post"}

@@ -118,8 +118,11 @@ def load_sources() -> None:
     for name in SOURCE_MODULES:
         try:
             importlib.import_module(name)
-        except ImportError as error:
-            log.info("search source %s not available: %s", name, error)
+        except ModuleNotFoundError as error:
+            # Only a domain that is not installed is skipped; any other import error must be loud.
+            if not (error.name or "").startswith("webapp.models."):
+                raise
+            log.warning("search source %s not available: %s", name, error)
 
 
 def get(kind: str) -> Source | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.models import Organisation, Submission
-from webapp.models.submission import MARKDOWN_FIELDS, PLAIN_FIELDS
+from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
 from webapp.policy.archive import shows_author
 from webapp.search import sources
@@ -31,7 +31,7 @@ def _body(submission: Submission) -> str:
     Reviewer comments are the author's and never indexed; author names are never indexed."""
     parts = [submission.summary or ""]
     parts += [getattr(submission, f"{name}_source") or "" for name in MARKDOWN_FIELDS[submission.kind]]
-    parts += [getattr(submission, name) or "" for name in _TEXTUAL_PLAIN if name in PLAIN_FIELDS[submission.kind]]
+    parts += [getattr(submission, name) or "" for name in _TEXTUAL_PLAIN]  # empty for kinds without them
     if submission.key_points:
         parts += [str(value) for _key, value in sorted(submission.key_points.items())]
     return "\n\n".join(part for part in parts if part.strip())

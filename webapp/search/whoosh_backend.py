@@ -27,10 +27,9 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh import scoring, writing
+from whoosh import writing
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.index import LockError
 from whoosh.qparser import QueryParser, plugins
 
@@ -45,6 +44,8 @@ from webapp.search.backend import (
     Snapshot,
     fingerprint,
 )
+from webapp.search.whoosh_highlight import highlight
+from webapp.search.whoosh_scoring import QUERY_FIELD, LocalBM25F
 from webapp.search.whoosh_sets import DocSets
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ WORD_RE = re.compile(r"[^\W_]{3,40}", re.UNICODE)
 PREFILTER_CACHE_SIZE = 64
 
 
-QUERY_FIELD = "text"
 
 
 def build_schema() -> Schema:
@@ -95,63 +95,6 @@ def _meta(document: Document) -> str:
 def _info(key: str, meta: str) -> DocInfo:
     kind, date, tier, group_id, org_id, paragraphs, stakeholder, stage, country, round_id, _fp = json.loads(meta)
     return DocInfo(key, kind, date, tier, group_id, org_id, tuple(paragraphs), stakeholder, stage, country, round_id)
-
-
-class LocalBM25F(scoring.WeightingModel):
-    """BM25F without collection statistics (no idf, fixed average field lengths).
-
-    A hit's score depends only on the query and that document, never on how many other documents — visible to
-    this reader or not — contain a word. So documents a reader may not see cannot shift the order of those they
-    may see (DESIGN.md §4: results as if the others did not exist)."""
-
-    B, K1 = 0.75, 1.2
-    AVERAGE_LENGTHS = {QUERY_FIELD: 300.0}
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        return _LocalScorer(searcher, fieldname, self.AVERAGE_LENGTHS.get(fieldname, 50.0), self.B, self.K1, qf)
-
-
-class _LocalScorer(scoring.BaseScorer):
-    def __init__(self, searcher, fieldname, average_length, b, k1, qf):
-        self._searcher, self._fieldname = searcher, fieldname
-        self._average, self._b, self._k1, self._qf = average_length, b, k1, qf
-
-    def supports_block_quality(self):
-        return True
-
-    def block_quality(self, matcher):
-        """An upper bound for the block (highest weight, shortest document), so whole blocks can be skipped."""
-        weight = matcher.block_max_weight()
-        norm = (1 - self._b) + self._b * matcher.block_min_length() / self._average
-        return self._qf * weight * (self._k1 + 1) / (weight + self._k1 * norm)
-
-    def max_quality(self):
-        return self._qf * (self._k1 + 1)  # the BM25 saturation limit: no score of this term exceeds it
-
-    def score(self, matcher):
-        weight = matcher.weight()
-        length = self._searcher.doc_field_length(matcher.id(), self._fieldname, 1)
-        norm = (1 - self._b) + self._b * length / self._average
-        return self._qf * weight * (self._k1 + 1) / (weight + self._k1 * norm)
-
-
-class MarkFormatter(HtmlFormatter):
-    """<mark> around matched words; Whoosh escapes all text around them."""
-
-    template = "<%(tag)s>%(t)s</%(tag)s>"
-
-    def __init__(self) -> None:
-        super().__init__(tagname="mark", between=" … ")
-
-
-class _MatchTerms:
-    """Matched-term test for highlighting: exact stemmed terms plus trailing-wildcard prefixes."""
-
-    def __init__(self, terms: set[str], prefixes: tuple[str, ...]):
-        self.terms, self.prefixes = terms, prefixes
-
-    def __contains__(self, text: str) -> bool:
-        return text in self.terms or (bool(self.prefixes) and text.startswith(self.prefixes))
 
 
 class _SegmentCache:
@@ -340,29 +283,9 @@ class WhooshBackend(SearchBackend):
         return tuple(sorted(set(p for p in found if p)))
 
     def highlight(self, text: str, words: Sequence[str] | Any, *, fragments: int = 2, query=None) -> str:
-        """Excerpts of `text` with matched words in <mark>; all text is HTML-escaped by the formatter."""
-        if not text:
-            return ""
-        terms = set(words)
+        """Excerpts of `text` with matched words in <mark>; all text is HTML-escaped."""
         prefixes = self._prefixes(query) if query is not None else ()
-        matcher = _MatchTerms(terms, prefixes)
-        tokens = []
-        for start, end in _windows(text, terms, prefixes):
-            # Only the text around likely matches is analysed: stemming a whole long item per hit is slow.
-            for token in ANALYZER(text[start:end], chars=True, mode="query", removestops=False):
-                token.matched = token.text in matcher
-                copy = token.copy()
-                copy.startchar += start
-                copy.endchar += start
-                tokens.append(copy)
-        if not any(token.matched for token in tokens):
-            return ""
-        fragmenter = ContextFragmenter(maxchars=180, surround=50)
-        # Whoosh's top_fragments breaks ties by object id (random); ours by position, so snippets are stable.
-        candidates = [f for f in fragmenter.fragment_tokens(text, iter(tokens)) if _score_fragment(f) >= 1]
-        best = sorted(candidates, key=lambda f: (-_score_fragment(f), f.startchar))[:fragments]
-        best.sort(key=lambda f: f.startchar)
-        return MarkFormatter().format(best)
+        return highlight(text, set(words), prefixes, ANALYZER, fragments=fragments)
 
     # ------------------------------------------------------------ writing
 
@@ -421,8 +344,8 @@ class WhooshBackend(SearchBackend):
             return snap.searcher.doc_count()
 
     def keys(self) -> set[str]:
-        with self.snapshot() as snap:
-            return {info.key for info in snap.infos if info is not None}
+        with self.snapshot() as snap:  # stored fields of live documents (cached infos may include deleted ones)
+            return {stored["key"] for stored in snap.searcher.reader().all_stored_fields()}
 
     def fingerprints(self) -> dict[str, str]:
         with self.snapshot() as snap:
@@ -439,32 +362,6 @@ class WhooshBackend(SearchBackend):
                 "last_modified": ix.last_modified()}
 
 
-def _windows(text: str, terms: set[str], prefixes: tuple[str, ...], limit: int = 12) -> list[tuple[int, int]]:
-    """Merged character windows around the first `limit` places where a query word may occur.
-
-    A stem minus its last letter is a prefix of (nearly) every surface form (happi → "happy", autonom →
-    "autonomous"); the analyser then decides exactly which tokens match."""
-    keys = {term[: max(3, len(term) - 1)] for term in terms if term} | {p for p in prefixes if p}
-    if not keys:
-        return []
-    pattern = re.compile(
-        r"(?<![^\W_])(?:" + "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) + ")",
-        re.IGNORECASE,
-    )
-    windows: list[tuple[int, int]] = []
-    for count, match in enumerate(pattern.finditer(text)):
-        if count >= limit:
-            break
-        start = text.rfind(" ", 0, max(0, match.start() - 120)) + 1
-        end = text.find(" ", min(len(text), match.end() + 160))
-        end = len(text) if end == -1 else end
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
-        else:
-            windows.append((start, end))
-    return windows
-
-
 def _cancel(writer) -> None:
     """Abandon a write and make sure the lock is released whatever state the writer is in."""
     try:
@@ -479,10 +376,6 @@ def _cancel(writer) -> None:
                 lock.release()
             except Exception:
                 pass
-
-
-def _score_fragment(fragment) -> float:
-    return float(sum(1 for token in fragment.matches))
 
 
 _BACKENDS: dict[str, WhooshBackend] = {}
