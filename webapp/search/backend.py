@@ -94,12 +94,12 @@ class Snapshot(ABC):
         the document (never on other documents), and ties are returned in no particular order."""
 
     @abstractmethod
-    def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:
-        """Documents containing the (unstemmed, lower-case) word: the basis of spelling suggestions."""
+    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:
+        """Documents containing the index term (see SearchBackend.term_for): the basis of spelling suggestions."""
 
     @abstractmethod
-    def similar_words(self, word: str, maxdist: int) -> list[str]:
-        """Indexed words within `maxdist` edits of `word`, sharing its first letter, in no particular order."""
+    def similar_terms(self, term: str, maxdist: int) -> list[str]:
+        """Index terms within `maxdist` edits of `term`, sharing its first letter, in no particular order."""
 
 
 class IndexWriter(ABC):
@@ -120,6 +120,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def parse(self, text: str) -> Any:
         """Turn an already validated user query into an engine query over the text only (never access fields)."""
+
+    @abstractmethod
+    def term_for(self, word: str) -> str | None:
+        """The index term a user's word becomes (e.g. its stem); None for a word that is not indexed."""
 
     @abstractmethod
     def query_words(self, query: Any) -> list[str]:

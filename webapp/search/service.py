@@ -130,28 +130,50 @@ class _Run:
         allowed = self.authorizer.allowed(info for _h, info in candidates)
         return [(h, i) for h, i in candidates if i.key in allowed]
 
-    def word_is_readable(self, word: str) -> int:
-        """How many documents the viewer may read contain this word (0 = unknown to this reader)."""
-        pairs = self.snap.word_documents(word, self.access)
-        return len(self.authorizer.allowed(info for _h, info in pairs))
+    def readable_keys(self, term: str) -> list[str]:
+        """Keys of the documents the viewer may read that contain the index term, in key order."""
+        pairs = self.snap.term_documents(term, self.access)
+        return sorted(self.authorizer.allowed(info for _h, info in pairs))
+
+    def surface_form(self, term: str, keys: list[str]) -> str | None:
+        """A word as written in a readable document (from the database) whose index term is `term`."""
+        for key in keys[:3]:
+            kind, object_id = key.split(":", 1)
+            source = sources.get(kind)
+            obj = source.load_visible(self.db, self.viewer, [int(object_id)]).get(int(object_id)) if source else None
+            if obj is None:
+                continue
+            shown = source.present(obj, self.viewer)
+            for word in re.findall(r"[^\W\d_]{3,40}", f"{shown.title} {shown.text}"):
+                if self.backend.term_for(word.lower()) == term:
+                    return word.lower()
+        return None
 
     def suggestion(self, text: str, filters: Filters) -> str | None:
-        """A corrected query whose every replaced word, and the whole query, have authorized hits."""
+        """A corrected query whose every replaced word, and the whole query, have authorized hits.
+
+        Candidates come from the index's terms, but each is kept only if a document the viewer may read contains
+        it, is ranked by edit distance and its *readable* document count, and is shown in a form written in such
+        a document — so the suggestion is what it would be if the documents the viewer may not read did not exist."""
         corrected, changed = text, False
         for word in plain_words(text)[:8]:
-            if len(word) < 3 or self.word_is_readable(word):
+            term = self.backend.term_for(word)
+            if len(word) < 3 or term is None or self.readable_keys(term):
                 continue
-            maxdist = 1 if len(word) <= 4 else 2
-            candidates = sorted(set(self.snap.similar_words(word, maxdist)) - {word})[:MAX_SUGGESTION_CANDIDATES]
+            maxdist = 1 if len(term) <= 4 else 2
+            candidates = sorted(set(self.snap.similar_terms(term, maxdist)) - {term})[:MAX_SUGGESTION_CANDIDATES]
             ranked = []
             for candidate in candidates:
-                readable = self.word_is_readable(candidate)
-                if readable:
-                    ranked.append((damerau_levenshtein(word, candidate), -readable, candidate))
+                keys = self.readable_keys(candidate)
+                if keys:
+                    ranked.append((damerau_levenshtein(term, candidate), -len(keys), candidate, keys))
             if not ranked:
                 continue
-            best = min(ranked)[2]
-            corrected = re.sub(rf"(?i)(?<![^\W_]){re.escape(word)}(?![^\W_])", best, corrected)
+            best = min(ranked, key=lambda entry: entry[:3])
+            surface = self.surface_form(best[2], best[3])
+            if surface is None or surface == word:
+                continue
+            corrected = re.sub(rf"(?i)(?<![^\W_]){re.escape(word)}(?![^\W_])", surface, corrected)
             changed = True
         if not changed:
             return None

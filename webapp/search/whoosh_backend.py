@@ -1,8 +1,8 @@
 """The embedded default backend: a Whoosh 2.7 index in SEARCH_INDEX_DIR, shared by every worker process.
 
 Why it is shaped like this (DESIGN.md §4):
-- Only the text fields are parseable; `meta` (facets, access fields) is a stored blob and `words` feeds spelling
-  suggestions: neither is reachable from a user's query.
+- Only the text field is parseable; `meta` (facets, access fields) is a stored blob, never reachable from a
+  user's query. Spelling suggestions come from the text field's own terms (no second vocabulary field to index).
 - Whoosh segments never change once written, so what we need per document (key, facets, access fields) is cached
   per segment and per process; a refreshed searcher only reads the new segments. Access pre-filters (sets of
   document numbers) are built once per searcher generation and access key, then reused by every search.
@@ -17,7 +17,6 @@ import fcntl
 import json
 import logging
 import os
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,7 +28,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import writing
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import QueryParser, plugins
 
@@ -51,21 +50,18 @@ from webapp.search.whoosh_sets import DocSets
 log = logging.getLogger(__name__)
 
 ANALYZER = StemmingAnalyzer()
-WORD_RE = re.compile(r"[^\W_]{3,40}", re.UNICODE)
 PREFILTER_CACHE_SIZE = 64
 
 
 
 
 def build_schema() -> Schema:
-    """One stemmed, phrase-capable text field (title twice, keywords, body), the unique key, spelling words
-    and the stored meta blob. One text field keeps matcher trees small: a two-word query is one intersection,
+    """One stemmed, phrase-capable text field (title twice, keywords, body), the unique key and the stored
+    meta blob. One text field keeps matcher trees small: a two-word query is one intersection,
     not an intersection of three-field unions."""
     return Schema(
         key=ID(stored=True, unique=True),
         text=TEXT(analyzer=ANALYZER),
-        # scorable: Whoosh then keeps a length column, instead of stat()ing for a missing one per posting.
-        words=KEYWORD(lowercase=False, commas=False, scorable=True),
         meta=STORED(),
     )
 
@@ -73,14 +69,6 @@ def build_schema() -> Schema:
 def indexed_text(document: Document) -> str:
     """The text a query can hit; the title counts twice (a title match is worth more than a body match)."""
     return "\n".join((document.title, document.title, document.keywords, document.body))
-
-
-def spelling_words(*texts: str) -> str:
-    """The distinct lower-case words of the texts (suggestion vocabulary), space-separated."""
-    found: set[str] = set()
-    for text in texts:
-        found.update(word.lower() for word in WORD_RE.findall(text or ""))
-    return " ".join(sorted(found))
 
 
 def _meta(document: Document) -> str:
@@ -173,11 +161,11 @@ class WhooshSnapshot(Snapshot):
         results = self.searcher.search(query, filter=handles, limit=limit)
         return [(hit.docnum, hit.score) for hit in results]
 
-    def word_documents(self, word: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        return self._pairs(self._docsets.term("words", word), access)
+    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+        return self._pairs(self._docsets.term(QUERY_FIELD, term), access)
 
-    def similar_words(self, word: str, maxdist: int) -> list[str]:
-        return list(self.searcher.reader().terms_within("words", word, maxdist, prefix=1))
+    def similar_terms(self, term: str, maxdist: int) -> list[str]:
+        return list(self.searcher.reader().terms_within(QUERY_FIELD, term, maxdist, prefix=1))
 
 
 class _WhooshWriter(IndexWriter):
@@ -268,6 +256,10 @@ class WhooshBackend(SearchBackend):
     def parse(self, text: str):
         return self._parser.parse(text)
 
+    def term_for(self, word: str) -> str | None:
+        tokens = [token.text for token in ANALYZER(word)]
+        return tokens[0] if len(tokens) == 1 else None
+
     def query_words(self, query) -> list[str]:
         words = []
         for fieldname, term in query.iter_all_terms(phrases=True):
@@ -299,7 +291,6 @@ class WhooshBackend(SearchBackend):
         return {
             "key": document.info.key,
             "text": indexed_text(document),
-            "words": spelling_words(document.title, document.keywords, document.body),
             "meta": _meta(document),
         }
 
