@@ -106,3 +106,16 @@ def test_every_content_kind_has_a_registered_source(app):
     assert {source.kind for source in sources.all_sources()} == {"submission", "round", "thread", "post"}
     assert set(sources.display_kinds()) == {"lesson_learnt", "good_practice", "responsible_ai_policy",
                                             "outcome_synthesis", "round", "thread", "post"}
+
+
+def test_an_index_of_another_schema_is_replaced_not_a_500(app, tmp_path, client):
+    from whoosh import fields, index
+
+    from webapp.search.whoosh_backend import WhooshBackend
+
+    old = tmp_path / "old-index"
+    old.mkdir()
+    index.create_in(str(old), fields.Schema(key=fields.ID(stored=True, unique=True), title=fields.TEXT()))
+    backend = WhooshBackend(old)
+    assert backend.keys() == set()
+    assert sorted(backend._index().schema.names()) == sorted(backend.schema.names())

@@ -213,6 +213,10 @@ class WhooshBackend(SearchBackend):
                     try:
                         if whoosh_index.exists_in(str(self.index_dir)):
                             self._ix = whoosh_index.open_dir(str(self.index_dir))
+                            if sorted(self._ix.schema.names()) != sorted(self.schema.names()):
+                                # An index written by another version of this code: start empty, never 500.
+                                log.error("search index schema changed: index emptied; run `flask search rebuild`")
+                                self._ix = whoosh_index.create_in(str(self.index_dir), self.schema)
                         else:
                             self._ix = whoosh_index.create_in(str(self.index_dir), self.schema)
                     finally:
