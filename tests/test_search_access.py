@@ -76,3 +76,8 @@ def test_health_gives_figures_only_to_admins_and_local_monitoring(matrix, client
     local = client_for(matrix[role]).get("/api/health/search").get_json()  # the test client is 127.0.0.1
     assert local["documents"] == len(ALL)
     assert set(local) <= {"status", "backend", "documents", "outbox_backlog", "oldest_queued_at", "last_applied_at"}
+
+
+def test_covered_endpoints_are_exactly_the_search_routes(app):
+    ours = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("search.")}
+    assert ours == COVERED_ENDPOINTS
