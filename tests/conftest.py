@@ -86,6 +86,8 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+            # Domain tests assert the outbox rows their services queue; search tests switch the indexer on.
+            "SEARCH_APPLY_AFTER_COMMIT": False,
             "MAIL_OUTBOX_FILE": str(tmp_path / "mail.log"),
             "RATELIMIT_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,

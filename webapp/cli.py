@@ -1,4 +1,4 @@
-"""Command line: flask migrate | seed [--demo] | users create-admin."""
+"""Command line: flask migrate | seed [--demo] | users create-admin | search rebuild|reconcile|apply|status."""
 from __future__ import annotations
 
 import click
@@ -72,3 +72,7 @@ def init_app(app: Flask) -> None:
         click.echo("An administrator already exists." if result is None else f"{result[0]} password: {result[1]}")
 
     app.cli.add_command(users)
+
+    from webapp.search import cli as search_cli
+
+    search_cli.init_app(app)

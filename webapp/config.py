@@ -56,6 +56,10 @@ def build_config(folder: Path) -> dict:
         "SECRET_KEY": load_secret_key(folder),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'reaim.sqlite3'}"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(folder / "search-index")),
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
+        # Apply the search outbox right after each commit that queued something (else: `flask search apply`).
+        "SEARCH_APPLY_AFTER_COMMIT": _bool("SEARCH_APPLY_AFTER_COMMIT", True),
+        "SEARCH_LOCK_TIMEOUT": float(os.environ.get("SEARCH_LOCK_TIMEOUT", 1.0)),
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -23,6 +23,7 @@ from webapp.models.thread import Thread
 from webapp.models.types import Tier, utcnow
 from webapp.models.user import AccountStatus, AuthSession, User
 from webapp.models.watch import Watch
+from webapp.models import search_access_indexes  # noqa: E402,F401  (after the models it indexes)
 
 __all__ = [
     "AccountStatus",

@@ -2,6 +2,7 @@
 transaction indexes nothing and a committed one is never forgotten."""
 from __future__ import annotations
 
+from flask import g, has_app_context
 from sqlalchemy.orm import Session
 
 from webapp.models.search_outbox import SearchOutboxEntry
@@ -10,3 +11,5 @@ from webapp.models.search_outbox import SearchOutboxEntry
 def enqueue(db: Session, kind: str, object_id: int) -> None:
     """Ask for (kind, object_id) to be re-indexed (or removed) after this transaction commits."""
     db.add(SearchOutboxEntry(kind=kind, object_id=object_id))
+    if has_app_context():
+        g.search_outbox_pending = True  # the after-commit hook applies the outbox only when something was queued

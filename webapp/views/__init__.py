@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
-    from webapp.views import admin, archive, auth, dialogue, main, moderation, notifications, paragraphs
+    from webapp.views import admin, archive, auth, dialogue, main, moderation, notifications, paragraphs, search
 
-    for module in (main, auth, paragraphs, admin, archive, dialogue, moderation, notifications):
+    for module in (main, auth, paragraphs, admin, archive, dialogue, moderation, notifications, search):
         app.register_blueprint(module.bp)

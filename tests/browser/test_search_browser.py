@@ -1,0 +1,35 @@
+"""Searching from the header box in a real browser: results with highlighted snippets, facets, and axe."""
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.search_helpers import publish
+from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
+
+pytestmark = pytest.mark.browser
+
+
+def test_search_from_the_header_box(page, live_server, app, make_user):
+    author = make_user(clearance="restricted")
+    reviewer = make_user(clearance="restricted", roles=("facilitator",))
+    publish(app, author, reviewer, title="Human oversight of targeting support",
+            summary="Operators kept human judgement over every proposed target.")
+    publish(app, author, reviewer, tier="restricted", title="Restricted oversight note", summary="oversight")
+
+    page.goto(live_server + "/")
+    box = page.get_by_role("searchbox", name="Search the archive")
+    box.fill("human judgement")
+    box.press("Enter")
+    page.wait_for_url("**/search?q=human+judgement")
+    assert page.title().startswith("Search results")
+    results = page.get_by_role("heading", level=2, name="1 result")
+    assert results.is_visible()
+    assert page.get_by_role("link", name="Human oversight of targeting support").is_visible()
+    assert page.locator(".snippet mark").first.inner_text().lower() in {"human", "judgement"}
+    assert "Restricted oversight note" not in page.content()
+    assert page.get_by_role("complementary").get_by_role("heading", name="Kind").is_visible()
+    assert_accessible(page)
+
+    page.get_by_label("Search for").fill('"human')
+    page.get_by_role("button", name="Search", exact=True).last.click()
+    assert page.get_by_role("alert").inner_text().startswith("A quotation mark is not closed")
+    assert_accessible(page)

@@ -1,0 +1,294 @@
+"""The search use case: the index proposes, the database (policy.visible) decides, and only then is anything
+counted, faceted, suggested, highlighted or shown (DESIGN.md §4).
+
+Every figure a reader gets — hits, total, facet counts, the "did you mean" word, snippets — is computed from the
+authorized set only, so it is exactly what it would be if the items the reader may not read did not exist.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import escape
+from sqlalchemy.orm import Session
+from whoosh import query as wq
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from webapp.policy import Viewer
+from webapp.search import engine, outbox_worker, sources
+from webapp.search.authorize import Authorizer
+from webapp.search.backend import AccessKey, DocInfo
+from webapp.search.query import Filters, QueryError, SearchRequest, plain_words, validate_query
+
+MAX_SUGGESTION_CANDIDATES = 300
+SNIPPET_FALLBACK_CHARS = 220
+SUGGEST_BELOW = 10
+
+
+@dataclass
+class Hit:
+    """One authorized result as shown."""
+
+    key: str
+    kind: str
+    title: str
+    url: str
+    tier: Any
+    date: datetime | None
+    byline: str | None
+    snippet_html: str  # escaped text with <mark> around matched words
+    context: str = ""
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    """One page of results and what is known about the whole authorized set."""
+
+    request: SearchRequest
+    hits: list[Hit]
+    total: int
+    facets: dict[str, list[FacetValue]]
+    suggestion: str | None = None
+    pages: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def access_key(viewer: Viewer) -> AccessKey:
+    """The pre-filter key of a viewer (coarse; the database decides)."""
+    return AccessKey(
+        verified=viewer.is_verified,
+        clearance=int(viewer.clearance),
+        organisation_id=viewer.organisation_id,
+        group_ids=frozenset(viewer.group_ids),
+    )
+
+
+def _passes(info: DocInfo, filters: Filters, start: int | None, end: int | None) -> bool:
+    if filters.kinds and info.kind not in filters.kinds:
+        return False
+    if filters.paragraph is not None and filters.paragraph not in info.paragraphs:
+        return False
+    if filters.stakeholder and info.stakeholder != filters.stakeholder:
+        return False
+    if filters.stage and info.stage != filters.stage:
+        return False
+    if filters.country and info.country != filters.country:
+        return False
+    if filters.round_id is not None and info.round_id != filters.round_id:
+        return False
+    if start is not None and info.date < start:
+        return False
+    if end is not None and info.date > end:
+        return False
+    return True
+
+
+def _facets(infos: list[DocInfo]) -> dict[str, list[FacetValue]]:
+    counters: dict[str, Counter] = {name: Counter() for name in ("kind", "paragraph", "stakeholder", "stage", "country")}
+    for info in infos:
+        counters["kind"][info.kind] += 1
+        for number in info.paragraphs:
+            counters["paragraph"][str(number)] += 1
+        if info.stakeholder:
+            counters["stakeholder"][info.stakeholder] += 1
+        if info.stage:
+            counters["stage"][info.stage] += 1
+        if info.country:
+            counters["country"][info.country] += 1
+    facets = {}
+    for name, counter in counters.items():
+        if name == "paragraph":
+            ordered = sorted(counter.items(), key=lambda item: int(item[0]))
+        else:
+            ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+        facets[name] = [FacetValue(value, count) for value, count in ordered]
+    return facets
+
+
+class _Run:
+    """One search against one index snapshot, for one viewer."""
+
+    def __init__(self, db: Session, viewer: Viewer, snapshot, backend):
+        self.db, self.viewer, self.snap, self.backend = db, viewer, snapshot, backend
+        self.access = access_key(viewer)
+        self.authorizer = Authorizer(db, viewer)
+
+    def authorized(self, parsed, filters: Filters) -> list[tuple[Any, DocInfo]]:
+        start, end = filters.epoch_range()
+        candidates = [(h, i) for h, i in self.snap.matching(parsed, self.access) if _passes(i, filters, start, end)]
+        allowed = self.authorizer.allowed(info for _h, info in candidates)
+        return [(h, i) for h, i in candidates if i.key in allowed]
+
+    def readable_keys(self, term: str) -> list[str]:
+        """Keys of the documents the viewer may read that contain the index term, in key order."""
+        pairs = self.snap.term_documents(term, self.access)
+        return sorted(self.authorizer.allowed(info for _h, info in pairs))
+
+    def surface_form(self, term: str, keys: list[str]) -> str | None:
+        """A word as written in a readable document (from the database) whose index term is `term`."""
+        for key in keys[:3]:
+            kind, object_id = key.split(":", 1)
+            source = sources.get(kind)
+            obj = source.load_visible(self.db, self.viewer, [int(object_id)]).get(int(object_id)) if source else None
+            if obj is None:
+                continue
+            shown = source.present(obj, self.viewer)
+            for word in re.findall(r"[^\W\d_]{3,40}", f"{shown.title} {shown.text}"):
+                if self.backend.term_for(word.lower()) == term:
+                    return word.lower()
+        return None
+
+    def suggestion(self, text: str, filters: Filters) -> str | None:
+        """A corrected query whose every replaced word, and the whole query, have authorized hits.
+
+        Candidates come from the index's terms, but each is kept only if a document the viewer may read contains
+        it, is ranked by edit distance and its *readable* document count, and is shown in a form written in such
+        a document — so the suggestion is what it would be if the documents the viewer may not read did not exist."""
+        corrected, changed = text, False
+        for word in plain_words(text)[:8]:
+            term = self.backend.term_for(word)
+            if len(word) < 3 or term is None or self.readable_keys(term):
+                continue
+            maxdist = 1 if len(term) <= 4 else 2
+            candidates = sorted(set(self.snap.similar_terms(term, maxdist)) - {term})[:MAX_SUGGESTION_CANDIDATES]
+            ranked = []
+            for candidate in candidates:
+                keys = self.readable_keys(candidate)
+                if keys:
+                    ranked.append((damerau_levenshtein(term, candidate), -len(keys), candidate, keys))
+            if not ranked:
+                continue
+            best = min(ranked, key=lambda entry: entry[:3])
+            surface = self.surface_form(best[2], best[3])
+            if surface is None or surface == word:
+                continue
+            corrected = re.sub(rf"(?i)(?<![^\W_]){re.escape(word)}(?![^\W_])", surface, corrected)
+            changed = True
+        if not changed:
+            return None
+        try:
+            parsed = self.backend.parse(validate_query(corrected))
+        except QueryError:
+            return None
+        return corrected if self.authorized(parsed, filters) else None
+
+
+def _by_relevance(snap, parsed, authorized, first: int, per_page: int) -> list[tuple[Any, DocInfo]]:
+    """One page by score, ties broken by date and key — never by where a document sits in the index, which
+    depends on every other document. Widens the scored window until no tie crosses the page's end."""
+    need = first + per_page
+    handles = {h for h, _i in authorized}
+    limit = need + 10
+    while True:
+        scored = snap.rank(parsed, handles, limit)
+        if len(scored) < limit or scored[-1][1] < scored[need - 1][1]:
+            break
+        limit *= 4
+    info_of = dict(authorized)
+    ordered = sorted(scored, key=lambda pair: (-pair[1], -info_of[pair[0]].date, info_of[pair[0]].key))
+    return [(h, info_of[h]) for h, _score in ordered[first:need]]
+
+
+def _snippet(backend, text: str, words: list[str], parsed) -> str:
+    marked = backend.highlight(text, words, query=parsed)
+    if marked:
+        return marked
+    plain = " ".join((text or "").split())
+    if len(plain) > SNIPPET_FALLBACK_CHARS:
+        plain = plain[:SNIPPET_FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
+    return str(escape(plain))
+
+
+def search(db: Session, viewer: Viewer, request: SearchRequest) -> SearchResult:
+    """Run a validated search for `viewer`."""
+    app = current_app._get_current_object()
+    outbox_worker.catch_up(app)
+    backend = engine.backend(app)
+    parsed = backend.parse(request.text)
+    if parsed is wq.NullQuery:
+        raise QueryError(_("Your search has only very common words. Add a more specific word."))
+    with backend.snapshot() as snap:
+        run = _Run(db, viewer, snap, backend)
+        authorized = run.authorized(parsed, request.filters)
+        total = len(authorized)
+        facets = _facets([info for _h, info in authorized])
+        first = (request.page - 1) * request.per_page
+        if first >= total:
+            page_pairs: list[tuple[Any, DocInfo]] = []
+        elif request.sort == "relevance":
+            page_pairs = _by_relevance(snap, parsed, authorized, first, request.per_page)
+        else:
+            newest = request.sort == "newest"
+            ordered = sorted(authorized, key=lambda pair: (pair[1].date, pair[1].key), reverse=newest)
+            page_pairs = ordered[first : first + request.per_page]
+        # Only the authorized total decides whether to suggest, so the decision itself reveals nothing.
+        suggestion = run.suggestion(request.text, request.filters) if total < SUGGEST_BELOW else None
+        hits = _present(db, viewer, backend, parsed, [info for _h, info in page_pairs])
+        stats = {"authorization_queries": run.authorizer.queries}
+    pages = (total + request.per_page - 1) // request.per_page
+    return SearchResult(request, hits, total, facets, suggestion, pages, stats)
+
+
+def _present(db: Session, viewer: Viewer, backend, parsed, infos: list[DocInfo]) -> list[Hit]:
+    words = backend.query_words(parsed)
+    by_kind: dict[str, list[int]] = {}
+    for info in infos:
+        by_kind.setdefault(info.source, []).append(info.object_id)
+    loaded: dict[str, Any] = {}
+    for kind, ids in by_kind.items():
+        source = sources.get(kind)
+        if source is None:
+            continue
+        for object_id, obj in source.load_visible(db, viewer, ids).items():
+            loaded[f"{kind}:{object_id}"] = obj
+    hits = []
+    for info in infos:
+        obj = loaded.get(info.key)
+        if obj is None:  # changed since the check a moment ago: it is not shown
+            continue
+        shown = sources.get(info.source).present(obj, viewer)
+        hits.append(
+            Hit(info.key, shown.kind, shown.title, shown.url, shown.tier, shown.date, shown.byline,
+                _snippet(backend, shown.text, words, parsed), shown.context)
+        )
+    return hits
+
+
+def to_json(result: SearchResult) -> dict[str, Any]:
+    """The JSON body of /api/search."""
+    return {
+        "query": result.request.text,
+        "filters": result.request.filters.as_args(),
+        "sort": result.request.sort,
+        "page": result.request.page,
+        "per_page": result.request.per_page,
+        "pages": result.pages,
+        "total": result.total,
+        "suggestion": result.suggestion,
+        "facets": {name: [{"value": v.value, "count": v.count} for v in values] for name, values in result.facets.items()},
+        "results": [
+            {
+                "kind": hit.kind,
+                "title": hit.title,
+                "url": hit.url,
+                "tier": hit.tier.code,
+                "tlp": hit.tier.tlp,
+                "date": hit.date.astimezone(timezone.utc).isoformat() if hit.date else None,
+                "byline": hit.byline,
+                "context": hit.context,
+                "snippet_html": hit.snippet_html,
+            }
+            for hit in result.hits
+        ],
+    }
