@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+# Endpoints whose GET needs a query string to be a meaningful request (without one they rightly answer 400).
+QUERY_ARGUMENTS = {"search.api": {"q": "oversight"}}
+
+
 def concrete_urls(app, *, methods=("GET", "POST"), values: dict | None = None) -> Iterator[tuple[str, str, str]]:
     """(endpoint, method, url) for every rule except static files; `values` gives path parameters by name."""
     for rule in app.url_map.iter_rules():
@@ -15,6 +19,6 @@ def concrete_urls(app, *, methods=("GET", "POST"), values: dict | None = None) -
         with app.test_request_context():
             from flask import url_for
 
-            url = url_for(rule.endpoint, **arguments)
+            url = url_for(rule.endpoint, **arguments, **QUERY_ARGUMENTS.get(rule.endpoint, {}))
         for method in sorted(rule.methods & set(methods)):
             yield rule.endpoint, method, url
