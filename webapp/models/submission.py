@@ -152,7 +152,7 @@ class Submission(Base):
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     key_points: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    round_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_rounds.id", ondelete="SET NULL"), index=True)
     chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Review.
