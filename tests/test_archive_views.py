@@ -180,7 +180,7 @@ def test_paragraph_page_groups_by_stakeholder_type(world, published, client_for,
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="State practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="Hidden", tier="community"))
     with app.test_request_context():
-        publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.", body_source="Text",
+        publish_outcome_synthesis(viewer(f), round_id=None, title="Round outcome", summary="Heard.", body_source="Text",
                                   key_points={}, paragraphs=[14], tier="public", sharing_group_id=None,
                                   chatham_house=True)
     page = _text(client_for(None).get("/paragraphs/14"))
@@ -195,7 +195,7 @@ def test_chatham_house_synthesis_hides_the_author_everywhere(world, published, c
     f = world["facilitator"]
     with app.test_request_context():
         org_name = session().get(type(f), f.id).organisation.name
-        item = publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.",
+        item = publish_outcome_synthesis(viewer(f), round_id=None, title="Round outcome", summary="Heard.",
                                          body_source="Text", key_points={"state": "Norms."}, paragraphs=[16],
                                          tier="public", sharing_group_id=None, chatham_house=True)
     client = client_for(None)
