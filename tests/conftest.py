@@ -285,3 +285,10 @@ def audit_rows(app) -> Callable[..., list]:
             return rows
 
     return fetch
+
+
+def without_csrf(body: str | bytes) -> str:
+    """A page without its CSRF token: signed-in pages carry one (in the sign-out form) whose signature includes a
+    timestamp, so two otherwise identical pages differ when a second passes between them."""
+    text = body.decode() if isinstance(body, bytes) else body
+    return re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]+"', 'name="csrf_token" value=""', text)
