@@ -2,12 +2,10 @@
 is indistinguishable from a missing id — in pages, exports, diffs, lists, counts, paragraph pages and feeds."""
 from __future__ import annotations
 
-
 import pytest
 
-from tests.conftest import without_csrf
-
 from tests.archive_helpers import practice_data, viewer
+from tests.conftest import without_csrf
 from webapp.services.submission_workflow import publish_submission, submit_submission
 from webapp.services.submissions import create_submission, update_submission
 
