@@ -9,10 +9,9 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import func, select
 
-from tests.archive_helpers import lesson_data, policy_data, practice_data, viewer
+from tests.archive_helpers import concluded_synthesis, lesson_data, policy_data, practice_data, viewer
 from webapp.db import session
 from webapp.models import AuditEvent, Submission
-from webapp.services.outcome_synthesis import publish_outcome_synthesis
 from webapp.services.submission_workflow import publish_submission, submit_submission
 from webapp.services.submissions import create_policy_version, create_submission, update_submission
 
@@ -179,10 +178,7 @@ def test_paragraph_page_groups_by_stakeholder_type(world, published, client_for,
     published(world["company_author"], f, "good_practice", practice_data(paragraphs=[14], title="Company practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="State practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="Hidden", tier="community"))
-    with app.test_request_context():
-        publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.", body_source="Text",
-                                  key_points={}, paragraphs=[14], tier="public", sharing_group_id=None,
-                                  chatham_house=True)
+    concluded_synthesis(app, f, title="Round outcome", paragraphs=(14,), chatham_house=True)
     page = _text(client_for(None).get("/paragraphs/14"))
     assert "In the archive (3)" in page and "Hidden" not in page
     assert page.index("State (1)") < page.index("State practice")
@@ -195,9 +191,8 @@ def test_chatham_house_synthesis_hides_the_author_everywhere(world, published, c
     f = world["facilitator"]
     with app.test_request_context():
         org_name = session().get(type(f), f.id).organisation.name
-        item = publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.",
-                                         body_source="Text", key_points={"state": "Norms."}, paragraphs=[16],
-                                         tier="public", sharing_group_id=None, chatham_house=True)
+    item = concluded_synthesis(app, f, title="Round outcome", key_points={"state": "Norms."}, paragraphs=(16,),
+                               chatham_house=True)
     client = client_for(None)
     for path in (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
                  f"/archive/{item.id}/citation", "/archive/feed.atom", "/archive/", "/paragraphs/16"):
