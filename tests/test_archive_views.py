@@ -275,3 +275,49 @@ def test_counts_do_not_reveal_invisible_items(world, published, client_for, app,
     assert "Secret practice" in _text(client_for(insider).get("/archive/?paragraph=25"))
     with app.app_context():
         assert session().scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_outcome_synthesis_page_renders_key_points_as_sanitized_markdown(world, client_for, app):
+    hostile = ('<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> '
+               '[y](data:text/html;base64,PHNjcmlwdD4=)')
+    item = concluded_synthesis(app, world["facilitator"], title="Oversight", body="## Findings\n\nTrain **operators**.",
+                               key_points={"academia": hostile, "state": "States want *norms*.\n\n- one\n- two"})
+    response = client_for(None).get(f"/archive/{item.id}")
+    page = _text(response)
+    main = page[page.index("<main"):]
+    assert "<h2>Findings</h2>" in main and "<strong>operators</strong>" in main
+    assert "<em>norms</em>" in main and "<li>one</li>" in main
+    for bad in ("<script", "<img", 'href="javascript:', 'href="data:'):
+        assert bad not in main, bad
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+    # per stakeholder type, in the seeded order of the types (State before Academia), labelled not coded
+    assert main.index("<dt>State</dt>") < main.index("<dt>Academia</dt>")
+    with app.app_context():
+        stored = session().get(Submission, item.id)
+        assert stored.key_points["state"].startswith("States want *norms*")  # the source is kept for edits/exports
+        assert "<em>norms</em>" in stored.key_points_html["state"]
+
+
+def test_outcome_synthesis_in_exports_citation_browse_and_feeds(world, client_for, app):
+    f = world["facilitator"]
+    public = concluded_synthesis(app, f, title="Open round", key_points={"state": "Norms *first*."}, paragraphs=(16,))
+    community = concluded_synthesis(app, f, title="Members round", tier="community", paragraphs=(16,))
+    anonymous, member = client_for(None), client_for(world["reader"])
+    md = _text(anonymous.get(f"/archive/{public.id}.md"))
+    assert md.startswith("TLP:CLEAR") and "## Key points per stakeholder type" in md
+    assert "### State\n\nNorms *first*." in md
+    data = json.loads(anonymous.get(f"/archive/{public.id}.json").get_data())
+    assert data["kind"] == "outcome_synthesis" and data["key_points"] == {"state": "Norms *first*."}
+    assert data["round_id"] == public.round_id and data["chatham_house"] is False
+    cite = _text(anonymous.get(f"/archive/{public.id}/citation"))
+    assert "Outcome of the dialogue round: Open round" in cite and "Outcome synthesis" in cite
+    assert "TLP:CLEAR (public)" in cite
+    assert "1 item" in _text(anonymous.get("/archive/?kind=outcome_synthesis"))
+    assert "2 items" in _text(member.get("/archive/?kind=outcome_synthesis"))
+    for path in ("/archive/feed.atom", "/archive/paragraphs/16/feed.atom"):
+        for client in (anonymous, member):  # feeds are public-only, whoever asks
+            body = _text(client.get(path))
+            assert "Open round" in body and "Members round" not in body, path
+    page = _text(member.get("/paragraphs/16"))
+    assert "Outcome syntheses of dialogue rounds (2)" in page and "Members round" in page
+    assert community.id

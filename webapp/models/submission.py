@@ -151,7 +151,9 @@ class Submission(Base):
     # Outcome synthesis of a dialogue round (the integrator adds the round foreign key).
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # Key points per stakeholder type code: Markdown sources, and the same keys rendered and sanitized on write.
     key_points: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    key_points_html: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_rounds.id", ondelete="SET NULL"), index=True)
     chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
 
