@@ -292,6 +292,7 @@ def test_outcome_synthesis_page_renders_key_points_as_sanitized_markdown(world, 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
     # per stakeholder type, in the seeded order of the types (State before Academia), labelled not coded
     assert main.index("<dt>State</dt>") < main.index("<dt>Academia</dt>")
+    assert f'href="/dialogue/rounds/{item.round_id}"' in main  # back to the round it concludes
     with app.app_context():
         stored = session().get(Submission, item.id)
         assert stored.key_points["state"].startswith("States want *norms*")  # the source is kept for edits/exports

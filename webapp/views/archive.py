@@ -120,6 +120,7 @@ def show(submission_id: int):
         can=_permissions(item),
         action=ActionForm(),
         stakeholder_labels=_stakeholder_labels() if item.key_points_html else {},
+        round_id=detail.synthesis_round_id(session(), viewer, item),
     )
 
 
