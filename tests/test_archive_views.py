@@ -13,7 +13,12 @@ from tests.archive_helpers import concluded_synthesis, lesson_data, policy_data,
 from webapp.db import session
 from webapp.models import AuditEvent, Submission
 from webapp.services.submission_workflow import publish_submission, submit_submission
-from webapp.services.submissions import create_policy_version, create_submission, update_submission
+from webapp.services.submissions import (
+    change_submission_tier,
+    create_policy_version,
+    create_submission,
+    update_submission,
+)
 
 
 @pytest.fixture
@@ -322,3 +327,71 @@ def test_outcome_synthesis_in_exports_citation_browse_and_feeds(world, client_fo
     page = _text(member.get("/paragraphs/16"))
     assert "Outcome syntheses of dialogue rounds (2)" in page and "Members round" in page
     assert community.id
+
+
+def test_diff_between_any_two_revisions(world, published, client_for, app):
+    author = world["company_author"]
+    with app.test_request_context():
+        item = create_submission(viewer(author), "good_practice", practice_data())
+        update_submission(viewer(author), item.id, practice_data(challenge="Second challenge"))
+        update_submission(viewer(author), item.id, practice_data(challenge="Second challenge", title="Third title"))
+        update_submission(viewer(author), item.id, practice_data(challenge="Fourth challenge", title="Third title"))
+        submit_submission(viewer(author), item.id)
+        publish_submission(viewer(world["facilitator"]), item.id)
+    reader = client_for(None)
+    page = _text(reader.get(f"/archive/{item.id}"))
+    assert "Revision 6" in page and 'name="from"' in page and 'name="to"' in page  # list and the any-two form
+    far = _text(reader.get(f"/archive/{item.id}/diff?from=1&to=4"))
+    assert "Changes from revision 1 to revision 4" in far
+    assert "Red-teaming before fielding" in far and "Third title" in far  # title changed at 3
+    assert "Fourth challenge" in far and "Second challenge" not in far  # intermediate states skipped
+    backwards = _text(reader.get(f"/archive/{item.id}/diff?from=4&to=1"))
+    assert "Changes from revision 4 to revision 1" in backwards and "Fourth challenge" in backwards
+    assert "No differences." in _text(reader.get(f"/archive/{item.id}/diff?from=2&to=2"))
+    for query in ("from=1", "to=2", "from=-1&to=2", "from=1&to=abc"):
+        response = reader.get(f"/archive/{item.id}/diff?{query}")
+        assert response.status_code == 400 and "Choose two revisions to compare." in _text(response), query
+
+
+def test_revisions_and_exports_follow_a_raised_tier(world, published, client_for, app):
+    item = published(world["company_author"], world["facilitator"], "good_practice")
+    anonymous = client_for(None)
+    paths = (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
+             f"/archive/{item.id}/citation", f"/archive/{item.id}/diff?from=1&to=2")
+    assert all(anonymous.get(path).status_code == 200 for path in paths)
+    with app.test_request_context():
+        change_submission_tier(viewer(world["company_author"]), item.id, tier="restricted", sharing_group_id=None,
+                               confirm=False)
+    missing = _text(anonymous.get("/archive/999999"))
+    for path in paths:  # the next request already sees the new tier; the revisions made while public too
+        response = anonymous.get(path)
+        assert response.status_code == 404 and _text(response) == missing, path
+    assert "Red-teaming" not in _text(anonymous.get("/archive/feed.atom"))
+    assert client_for(world["state_author"]).get(f"/archive/{item.id}/diff?from=1&to=2").status_code == 200
+
+
+def test_every_read_of_restricted_material_is_audited(world, published, client_for, app):
+    author, f = world["company_author"], world["facilitator"]
+    item = published(author, f, "responsible_ai_policy", policy_data(tier="restricted"))
+    with app.test_request_context():
+        v2 = create_policy_version(viewer(author), item.id)
+        update_submission(viewer(author), v2.id, policy_data(tier="restricted", policy_version="2.0"))
+        submit_submission(viewer(author), v2.id)
+        publish_submission(viewer(f), v2.id)
+    reader = client_for(world["state_author"])
+    for path in (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
+                 f"/archive/{item.id}/citation", f"/archive/{item.id}/diff?from=1&to=2",
+                 f"/archive/{v2.id}/compare?with={item.id}"):
+        assert reader.get(path).status_code == 200, path
+    client_for(world["reader"]).get(f"/archive/{item.id}")  # refused (404): not a read, not audited
+    with app.app_context():
+        rows = list(session().execute(
+            select(AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.details)
+            .where(AuditEvent.action == "submission.read").order_by(AuditEvent.id)
+        ))
+    assert [(r.object_id, r.details["how"]) for r in rows] == [
+        (item.id, "page"), (item.id, "markdown"), (item.id, "json"), (item.id, "citation"), (item.id, "diff"),
+        (v2.id, "compare"), (item.id, "compare"),
+    ]
+    assert {r.actor_id for r in rows} == {world["state_author"].id}
+    assert {r.details["tier"] for r in rows} == {"restricted"}
