@@ -20,6 +20,7 @@ from webapp.services.submission_fields import (
     add_revision,
     apply_fields,
     check_audience,
+    missing_for_submission,
     parse_group_id,
     parse_kind,
     parse_tier,
@@ -87,6 +88,11 @@ def update_submission(
             )
         before_tier, before_group = submission.tier, submission.sharing_group_id
         apply_fields(db, actor, submission, data)
+        if submission.status is SubmissionStatus.PUBLISHED:
+            # What readers see stays complete: a published lesson cannot become "learnt" without its evidence.
+            missing = missing_for_submission(submission)
+            if missing:
+                raise ServiceError("A published item must stay complete; fill in: " + ", ".join(missing) + ".")
         if _widens((before_tier, before_group), (submission.tier, submission.sharing_group_id)):
             if not confirm_declassify:
                 raise ServiceError(
