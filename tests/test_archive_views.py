@@ -395,3 +395,43 @@ def test_every_read_of_restricted_material_is_audited(world, published, client_f
     ]
     assert {r.actor_id for r in rows} == {world["state_author"].id}
     assert {r.details["tier"] for r in rows} == {"restricted"}
+
+
+def test_policy_versions_are_reachable_from_the_policy_page(world, published, client_for, app, form_token):
+    author, f = world["company_author"], world["facilitator"]
+    v1 = published(author, f, "responsible_ai_policy")
+    client = client_for(author)
+    page = _text(client.get(f"/archive/{v1.id}"))
+    assert f'action="/archive/{v1.id}/new-version"' in page and "Start a new version of this policy" in page
+    assert "Start a new version" not in _text(client_for(world["state_author"]).get(f"/archive/{v1.id}"))
+    assert "Start a new version" not in _text(client_for(None).get(f"/archive/{v1.id}"))
+    # the button starts a draft, prefilled, in the same series; the published version stays as it was
+    response = client.post(f"/archive/{v1.id}/new-version", data={"csrf_token": form_token(client, f"/archive/{v1.id}")})
+    assert response.status_code == 302
+    with app.app_context():
+        v2_id = session().scalar(select(func.max(Submission.id)))
+    edit = _text(client.get(response.headers["Location"]))
+    assert "Responsible AI principles" in edit and f"/archive/{v2_id}/edit" in response.headers["Location"]
+    with app.test_request_context():
+        update_submission(viewer(author), v2_id, policy_data(policy_version="2.0", scope="All products and services."))
+        submit_submission(viewer(author), v2_id)
+        publish_submission(viewer(f), v2_id)
+    reader = client_for(None)
+    old_page = _text(reader.get(f"/archive/{v1.id}"))  # the older version links forward to the newer one
+    assert "Versions of this policy" in old_page and f'href="/archive/{v2_id}"' in old_page
+    assert f"/archive/{v1.id}/compare?with={v2_id}" in old_page
+    compare = _text(reader.get(f"/archive/{v1.id}/compare?with={v2_id}"))
+    assert "Changes from version 1.0 to version 2.0" in compare and "All products and services." in compare
+    with app.app_context():
+        assert session().get(Submission, v1.id).status.value == "published"
+
+
+def test_templates_mark_only_sanitized_html_safe():
+    """`|safe` appears only on *_html values (rendered and sanitized on write); everything else is escaped."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    uses = [(path.name, expression) for path in root.rglob("*.html")
+            for expression in re.findall(r"\{\{\s*([^{}|]+?)\s*\|\s*safe\b", path.read_text(encoding="utf-8"))]
+    assert uses, "the scan found nothing: the pattern is wrong"
+    assert [use for use in uses if not use[1].endswith("_html")] == []
