@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.archive_helpers import concluded_synthesis, lesson_data, policy_data, practice_data, viewer
 from webapp.db import session
 from webapp.models import AuditEvent, Submission
+from webapp.services import Conflict
 from webapp.services.submission_workflow import publish_submission, submit_submission
 from webapp.services.submissions import (
     change_submission_tier,
@@ -435,3 +436,30 @@ def test_templates_mark_only_sanitized_html_safe():
             for expression in re.findall(r"\{\{\s*([^{}|]+?)\s*\|\s*safe\b", path.read_text(encoding="utf-8"))]
     assert uses, "the scan found nothing: the pattern is wrong"
     assert [use for use in uses if not use[1].endswith("_html")] == []
+
+
+def test_a_synthesis_keeps_its_rounds_audience_and_text(world, client_for, app, form_token):
+    """Edited in its round, never from the archive; its tier never drops below the (concluded) round's."""
+    f = world["facilitator"]
+    item = concluded_synthesis(app, f, title="Restricted round", tier="restricted")
+    client = client_for(f)
+    page = _text(client.get(f"/archive/{item.id}"))
+    assert f"/archive/{item.id}/edit" not in page and f"/archive/{item.id}/tier" not in page
+    token = form_token(client, "/archive/")
+    for path, data, message in (
+        (f"/archive/{item.id}/tier", {"tier": "public", "confirm": "y"}, "keeps the audience of its dialogue round"),
+        (f"/archive/{item.id}/edit", {"title": "Rewritten", "summary": "s", "paragraphs": ["16"]},
+         "written in its dialogue round"),
+    ):
+        assert client.get(path).status_code == 409, path
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code == 409 and message in _text(response), path
+    with app.test_request_context():
+        with pytest.raises(Conflict, match="keeps the audience"):
+            change_submission_tier(viewer(f), item.id, tier="public", sharing_group_id=None, confirm=True)
+        with pytest.raises(Conflict, match="written in its dialogue round"):
+            update_submission(viewer(f), item.id, {"title": "Rewritten"})
+    with app.app_context():
+        stored = session().get(Submission, item.id)
+        assert stored.tier.code == "restricted" and stored.title.endswith("Restricted round")
+    assert client_for(None).get(f"/archive/{item.id}").status_code == 404
