@@ -79,11 +79,16 @@ def test_browse_filters_and_counts(world, published, client_for):
     assert "3 items" in page or "4 items" in page
 
 
-@pytest.mark.parametrize("query", ["kind=essay", "paragraph=0", "paragraph=26", "stage=launch", "tier=secret",
-                                   "stakeholder=martians", "country=Netherlands", "year=abc", "page=0"])
-def test_browse_bad_filters_are_400(client, query):
+@pytest.mark.parametrize(("query", "message"), [
+    ("kind=essay", "Unknown submission type."), ("paragraph=0", "Paragraphs are numbered 1 to 25."),
+    ("paragraph=26", "Paragraphs are numbered 1 to 25."), ("stage=launch", "Unknown lifecycle stage."),
+    ("tier=secret", "Unknown access tier."), ("stakeholder=martians", "Unknown stakeholder type."),
+    ("country=Netherlands", "A country is given as a two-letter ISO code."), ("year=abc", "A year has four digits."),
+    ("page=0", "Unknown page."),
+])
+def test_browse_bad_filters_are_400(client, query, message):
     response = client.get(f"/archive/?{query}")
-    assert response.status_code == 400
+    assert response.status_code == 400 and message in _text(response)
 
 
 def test_browse_paginates_and_leaves_out_drafts(world, published, client_for, app):
