@@ -363,3 +363,40 @@ def test_refusals_say_why(app, people, signed_in):
 
 def _without_token(body: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]+"', "", body)
+
+
+@pytest.mark.parametrize(
+    ("posted", "status", "message"),
+    [
+        ({"tier": "secret", "confirm": "y"}, 400, "Unknown access tier"),
+        ({"tier": "confidential", "confirm": "y"}, 400, "above your clearance"),
+        ({"tier": "restricted", "sharing_group_id": "999", "confirm": "y"}, 400, "sharing group you belong to"),
+        ({"tier": "restricted", "sharing_group_id": "abc", "confirm": "y"}, 400, "Unknown sharing group"),
+        ({"tier": "community"}, 400, "confirm the declassification"),
+        ({"tier": "restricted"}, 409, "unchanged"),
+        ({}, 400, ""),
+    ],
+)
+def test_bad_tier_changes_change_nothing(app, people, signed_in, posted, status, message):
+    item = _service(app, create_submission, people["author"], "good_practice", practice_data(tier="restricted"))
+    client, token = signed_in(people["author"])
+    before = _state(app, item.id)
+    response = client.post(f"/archive/{item.id}/tier", data={**posted, "csrf_token": token})
+    assert response.status_code == status and message in response.get_data(as_text=True)
+    assert _state(app, item.id) == before
+
+
+def test_dropping_the_sharing_group_is_a_declassification(app, people, signed_in, make_group):
+    group = make_group(users=(people["author"],))
+    item = _service(app, create_submission, people["author"], "good_practice",
+                    practice_data(tier="community", sharing_group_id=group.id))
+    client, token = signed_in(people["author"])
+    response = client.post(f"/archive/{item.id}/tier", data={"tier": "community", "csrf_token": token})
+    assert response.status_code == 400 and "confirm the declassification" in response.get_data(as_text=True)
+    assert client.post(f"/archive/{item.id}/tier", data={"tier": "community", "confirm": "y",
+                                                         "csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert session().get(Submission, item.id).sharing_group_id is None
+        event = session().scalars(select(AuditEvent).where(AuditEvent.action == "submission.declassified")).one()
+        assert event.object_id == item.id and event.actor_id == people["author"].id
+        assert event.details["group_before"] == group.id and event.details["group"] is None
