@@ -76,3 +76,34 @@ def policy_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def concluded_synthesis(app, facilitator, *, title: str = "Round on oversight", body: str = "Text",
+                        key_points: dict[str, str] | None = None, paragraphs=(16,), tier: Any = "public",
+                        chatham_house: bool = False, group=None):
+    """Open, close and conclude a dialogue round through the services: its outcome synthesis enters the archive.
+
+    Returns the synthesis (a Submission, detached). Its title is "Outcome of the dialogue round: <title>"."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from webapp.models import Submission, Tier, utcnow
+    from webapp.services import dialogue_rounds
+
+    tier = tier if isinstance(tier, Tier) else Tier.from_code(tier)
+    now = utcnow()
+    with app.test_request_context():
+        actor = viewer(facilitator)
+        round_ = dialogue_rounds.create_round(
+            actor, title=title, questions_source="1. What worked?", paragraphs=list(paragraphs), tier=tier,
+            sharing_group_id=group.id if group else None, opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=1), chatham_house=chatham_house, invited_types=(),
+            invited_organisation_ids=(), facilitator_ids=[],
+        )
+        dialogue_rounds.close_round(actor, round_.id)
+        dialogue_rounds.conclude_round(actor, round_.id, synthesis_source=body, key_points=key_points or {},
+                                       paragraphs=list(paragraphs))
+        synthesis = dbmod.session().scalars(select(Submission).where(Submission.round_id == round_.id)).one()
+        dbmod.session().expunge(synthesis)
+        return synthesis

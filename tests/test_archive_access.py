@@ -184,3 +184,36 @@ def test_review_queue_is_for_facilitators(role, expected, matrix, client_for):
 def test_every_archive_endpoint_is_covered(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("archive.")}
     assert endpoints == COVERED_ENDPOINTS
+
+
+def test_lists_of_unpublished_items_keep_the_tier_rule(app, make_user, make_group, client_for):
+    """The review queue and "my submissions" show nothing above the viewer's tier, not even as a count."""
+    author = make_user(clearance="confidential")
+    low_reviewer = make_user(clearance="community", roles=("facilitator",))
+    high_reviewer = make_user(clearance="restricted", roles=("facilitator",))
+    with app.test_request_context():
+        restricted = create_submission(viewer(author), "good_practice", practice_data(
+            title="Restricted under review", tier="restricted"))
+        submit_submission(viewer(author), restricted.id)
+        open_item = create_submission(viewer(author), "good_practice", practice_data(title="Community under review",
+                                                                                     tier="community"))
+        submit_submission(viewer(author), open_item.id)
+    low = client_for(low_reviewer)
+    low.get("/")  # consume the sign-in flash
+    queue = low.get("/archive/review").get_data(as_text=True)
+    assert "Community under review" in queue and "Restricted under review" not in queue
+    missing = _normalised(low.get("/archive/987654").get_data(as_text=True))
+    for method, path in (("GET", f"/archive/{restricted.id}"), ("POST", f"/archive/{restricted.id}/publish"),
+                         ("GET", f"/archive/{restricted.id}/return")):
+        data = {"csrf_token": _token(low)}
+        response = low.get(path) if method == "GET" else low.post(path, data=data)
+        assert response.status_code == 404 and _normalised(response.get_data(as_text=True)) == missing, path
+    assert "Restricted under review" in client_for(high_reviewer).get("/archive/review").get_data(as_text=True)
+    # An author whose clearance was lowered loses sight of what they wrote above it, in their own list too.
+    from webapp.db import unit_of_work
+    from webapp.models import Tier, User
+
+    with app.test_request_context(), unit_of_work() as db:
+        db.get(User, author.id).clearance = Tier.COMMUNITY
+    mine = client_for(author).get("/archive/mine").get_data(as_text=True)
+    assert "Community under review" in mine and "Restricted under review" not in mine

@@ -287,3 +287,116 @@ def test_reviewer_and_tier_pages_refuse_others(app, people, signed_in):
     assert other.get(f"/archive/{item.id}/tier").status_code == 403
     colleague, _ctoken = signed_in(people["colleague"])
     assert colleague.get(f"/archive/{item.id}/tier").status_code == 200
+
+
+def _state(app, item_id: int) -> tuple:
+    """Everything an edit could change: the row's fields, its revisions, its audit rows."""
+    with app.app_context():
+        item = session().get(Submission, item_id)
+        fields = (item.title, item.summary, item.status, item.tier, item.author_id, item.author_organisation_id,
+                  item.sharing_group_id, item.paragraph_numbers, item.challenge_source, item.practice_html)
+        revisions = session().scalar(select(func.count()).select_from(SubmissionRevision)
+                                     .where(SubmissionRevision.submission_id == item_id))
+        audits = session().scalar(select(func.count()).select_from(AuditEvent))
+        return fields, revisions, audits
+
+
+@pytest.mark.parametrize(
+    ("override", "status", "message"),
+    [
+        ({"title": ""}, 400, "A title is required."),
+        ({"summary": ""}, 400, "A summary is required."),
+        ({"paragraphs": []}, 400, "Choose at least one paragraph of the Call to Action."),
+        ({"paragraphs": [0]}, 400, "there is no paragraph 0"),
+        ({"paragraphs": [26]}, 400, "there is no paragraph 26"),
+        ({"tier": "secret"}, 400, "Unknown access tier"),
+        ({"tier": "confidential"}, 400, "above your clearance"),
+        ({"sharing_group_id": "999"}, 400, "sharing group you belong to"),
+        ({"practice": "x" * 150_000}, 413, "too long"),
+        ({"practice": "x" * 1_000_000}, 413, "larger than this site accepts"),
+    ],
+)
+def test_bad_edits_change_nothing(app, people, signed_in, override, status, message):
+    item = _service(app, create_submission, people["author"], "good_practice", practice_data())
+    client, token = signed_in(people["author"])
+    before = _state(app, item.id)
+    response = client.post(f"/archive/{item.id}/edit", data={**form_fields(practice_data(**override)),
+                                                             "csrf_token": token})
+    assert response.status_code == status and message in response.get_data(as_text=True)
+    assert _state(app, item.id) == before
+
+
+def test_forged_author_and_status_on_edit_are_ignored(app, people, signed_in):
+    item = _service(app, create_submission, people["author"], "good_practice", practice_data())
+    client, token = signed_in(people["author"])
+    forged = {**form_fields(practice_data(title="Edited")), "csrf_token": token, "author_id": str(people["other"].id),
+              "status": "published", "author_organisation_id": str(people["other"].organisation_id),
+              "reviewer_id": str(people["facilitator"].id)}
+    assert client.post(f"/archive/{item.id}/edit", data=forged).status_code == 302
+    with app.app_context():
+        stored = session().get(Submission, item.id)
+        assert stored.title == "Edited" and stored.status is SubmissionStatus.DRAFT
+        assert stored.author_id == people["author"].id and stored.reviewer_id is None
+        assert stored.author_organisation_id == people["author"].organisation_id
+
+
+def test_refusals_say_why(app, people, signed_in):
+    """Editing someone else's item is 403 with the reason; an invisible one is the generic 404 (no title)."""
+    done = _service(app, create_submission, people["author"], "good_practice", practice_data(title="Theirs"))
+    _service(app, submit_submission, people["author"], done.id)
+    _service(app, publish_submission, people["facilitator"], done.id)
+    draft = _service(app, create_submission, people["author"], "good_practice", practice_data(title="Secret draft"))
+    client, token = signed_in(people["other"])
+    posted = {**form_fields(practice_data(title="Hijacked")), "csrf_token": token}
+    before = _state(app, done.id)
+    response = client.post(f"/archive/{done.id}/edit", data=posted)
+    assert response.status_code == 403 and "Only the author can edit this submission." in response.get_data(as_text=True)
+    response = client.post(f"/archive/{done.id}/withdraw", data={"csrf_token": token})
+    assert response.status_code == 403 and "Only the author can withdraw" in response.get_data(as_text=True)
+    assert _state(app, done.id) == before
+    hidden = client.post(f"/archive/{draft.id}/edit", data=posted)
+    missing = client.post("/archive/987654/edit", data=posted)
+    assert hidden.status_code == missing.status_code == 404
+    assert "Secret draft" not in hidden.get_data(as_text=True)
+    assert _without_token(hidden.get_data(as_text=True)) == _without_token(missing.get_data(as_text=True))
+
+
+def _without_token(body: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", body)
+
+
+@pytest.mark.parametrize(
+    ("posted", "status", "message"),
+    [
+        ({"tier": "secret", "confirm": "y"}, 400, "Unknown access tier"),
+        ({"tier": "confidential", "confirm": "y"}, 400, "above your clearance"),
+        ({"tier": "restricted", "sharing_group_id": "999", "confirm": "y"}, 400, "sharing group you belong to"),
+        ({"tier": "restricted", "sharing_group_id": "abc", "confirm": "y"}, 400, "Unknown sharing group"),
+        ({"tier": "community"}, 400, "confirm the declassification"),
+        ({"tier": "restricted"}, 409, "unchanged"),
+        ({}, 400, ""),
+    ],
+)
+def test_bad_tier_changes_change_nothing(app, people, signed_in, posted, status, message):
+    item = _service(app, create_submission, people["author"], "good_practice", practice_data(tier="restricted"))
+    client, token = signed_in(people["author"])
+    before = _state(app, item.id)
+    response = client.post(f"/archive/{item.id}/tier", data={**posted, "csrf_token": token})
+    assert response.status_code == status and message in response.get_data(as_text=True)
+    assert _state(app, item.id) == before
+
+
+def test_dropping_the_sharing_group_is_a_declassification(app, people, signed_in, make_group):
+    group = make_group(users=(people["author"],))
+    item = _service(app, create_submission, people["author"], "good_practice",
+                    practice_data(tier="community", sharing_group_id=group.id))
+    client, token = signed_in(people["author"])
+    response = client.post(f"/archive/{item.id}/tier", data={"tier": "community", "csrf_token": token})
+    assert response.status_code == 400 and "confirm the declassification" in response.get_data(as_text=True)
+    assert client.post(f"/archive/{item.id}/tier", data={"tier": "community", "confirm": "y",
+                                                         "csrf_token": token}).status_code == 302
+    with app.app_context():
+        assert session().get(Submission, item.id).sharing_group_id is None
+        event = session().scalars(select(AuditEvent).where(AuditEvent.action == "submission.declassified")).one()
+        assert event.object_id == item.id and event.actor_id == people["author"].id
+        assert event.details["group_before"] == group.id and event.details["group"] is None

@@ -67,3 +67,18 @@ def test_paragraph_page_and_feed_query_counts_are_bounded(add_items, client_for,
     many = (_count(query_counter, reader, "/paragraphs/16"), _count(query_counter, reader, "/archive/feed.atom"))
     assert many == few, (few, many)
     assert few[0] <= PAGE_MAX_QUERIES and few[1] <= 6
+
+
+def test_synthesis_page_query_count_is_bounded(app, client_for, make_user, query_counter):
+    """A synthesis page adds the stakeholder labels of its key points and its round link: still a fixed number."""
+    from tests.archive_helpers import concluded_synthesis
+
+    facilitator = make_user(clearance="restricted", roles=("facilitator",))
+    few = concluded_synthesis(app, facilitator, title="One", key_points={"state": "A."})
+    many = concluded_synthesis(app, facilitator, title="Five", paragraphs=(14, 16, 23, 24),
+                               key_points={code: f"Point of {code}." for code in
+                                           ("state", "international_organisation", "private_sector", "academia",
+                                            "civil_society")})
+    reader = client_for(make_user(clearance="restricted"))
+    counts = (_count(query_counter, reader, f"/archive/{few.id}"), _count(query_counter, reader, f"/archive/{many.id}"))
+    assert counts[0] == counts[1] <= PAGE_MAX_QUERIES, counts

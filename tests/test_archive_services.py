@@ -280,3 +280,25 @@ def test_outcome_synthesis_is_published_directly_by_facilitators(people, app):
     assert s.key_points == {"state": "States want *norms*.", "academia": "Research access."}
     assert _actions(s.id) == ["submission.synthesis_published"]
     assert _outbox(s.id) == 1
+
+
+def test_a_published_lesson_stays_complete_through_edits(people):
+    """Lesson identified → remedial action under way (with the action) → learnt (with the evidence), on the record."""
+    author, facilitator = viewer(people["author"]), viewer(people["facilitator"])
+    s = create_submission(author, "lesson_learnt", lesson_data())
+    submit_submission(author, s.id)
+    publish_submission(facilitator, s.id)
+    revisions = _count(SubmissionRevision)
+    for override, missing in (
+        ({"lesson_status": "remedial_action"}, "Remedial action"),
+        ({"lesson_status": "learnt", "remedial_action": "New drills."}, "Evidence of change"),
+        ({"observation": ""}, "Observation"),
+    ):
+        with pytest.raises(ServiceError, match=f"must stay complete; fill in: {missing}"):
+            update_submission(author, s.id, lesson_data(**override))
+    assert _count(SubmissionRevision) == revisions
+    s = update_submission(author, s.id, lesson_data(lesson_status="remedial_action", remedial_action="New drills."))
+    s = update_submission(author, s.id, lesson_data(lesson_status="learnt", remedial_action="New drills.",
+                                                    evidence="Error rate halved in the next exercise."))
+    assert s.lesson_status.value == "learnt" and "halved" in s.evidence_html
+    assert s.status is SubmissionStatus.PUBLISHED

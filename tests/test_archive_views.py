@@ -7,16 +7,20 @@ import re
 from xml.etree import ElementTree
 
 import pytest
-
-from tests.conftest import without_csrf
 from sqlalchemy import func, select
 
-from tests.archive_helpers import lesson_data, policy_data, practice_data, viewer
+from tests.archive_helpers import concluded_synthesis, lesson_data, policy_data, practice_data, viewer
+from tests.conftest import without_csrf
 from webapp.db import session
 from webapp.models import AuditEvent, Submission
-from webapp.services.outcome_synthesis import publish_outcome_synthesis
+from webapp.services import Conflict
 from webapp.services.submission_workflow import publish_submission, submit_submission
-from webapp.services.submissions import create_policy_version, create_submission, update_submission
+from webapp.services.submissions import (
+    change_submission_tier,
+    create_policy_version,
+    create_submission,
+    update_submission,
+)
 
 
 @pytest.fixture
@@ -76,11 +80,16 @@ def test_browse_filters_and_counts(world, published, client_for):
     assert "3 items" in page or "4 items" in page
 
 
-@pytest.mark.parametrize("query", ["kind=essay", "paragraph=0", "paragraph=26", "stage=launch", "tier=secret",
-                                   "stakeholder=martians", "country=Netherlands", "year=abc", "page=0"])
-def test_browse_bad_filters_are_400(client, query):
+@pytest.mark.parametrize(("query", "message"), [
+    ("kind=essay", "Unknown submission type."), ("paragraph=0", "Paragraphs are numbered 1 to 25."),
+    ("paragraph=26", "Paragraphs are numbered 1 to 25."), ("stage=launch", "Unknown lifecycle stage."),
+    ("tier=secret", "Unknown access tier."), ("stakeholder=martians", "Unknown stakeholder type."),
+    ("country=Netherlands", "A country is given as a two-letter ISO code."), ("year=abc", "A year has four digits."),
+    ("page=0", "Unknown page."),
+])
+def test_browse_bad_filters_are_400(client, query, message):
     response = client.get(f"/archive/?{query}")
-    assert response.status_code == 400
+    assert response.status_code == 400 and message in _text(response)
 
 
 def test_browse_paginates_and_leaves_out_drafts(world, published, client_for, app):
@@ -181,10 +190,7 @@ def test_paragraph_page_groups_by_stakeholder_type(world, published, client_for,
     published(world["company_author"], f, "good_practice", practice_data(paragraphs=[14], title="Company practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="State practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="Hidden", tier="community"))
-    with app.test_request_context():
-        publish_outcome_synthesis(viewer(f), round_id=None, title="Round outcome", summary="Heard.", body_source="Text",
-                                  key_points={}, paragraphs=[14], tier="public", sharing_group_id=None,
-                                  chatham_house=True)
+    concluded_synthesis(app, f, title="Round outcome", paragraphs=(14,), chatham_house=True)
     page = _text(client_for(None).get("/paragraphs/14"))
     assert "In the archive (3)" in page and "Hidden" not in page
     assert page.index("State (1)") < page.index("State practice")
@@ -197,9 +203,8 @@ def test_chatham_house_synthesis_hides_the_author_everywhere(world, published, c
     f = world["facilitator"]
     with app.test_request_context():
         org_name = session().get(type(f), f.id).organisation.name
-        item = publish_outcome_synthesis(viewer(f), round_id=None, title="Round outcome", summary="Heard.",
-                                         body_source="Text", key_points={"state": "Norms."}, paragraphs=[16],
-                                         tier="public", sharing_group_id=None, chatham_house=True)
+    item = concluded_synthesis(app, f, title="Round outcome", key_points={"state": "Norms."}, paragraphs=(16,),
+                               chatham_house=True)
     client = client_for(None)
     for path in (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
                  f"/archive/{item.id}/citation", "/archive/feed.atom", "/archive/", "/paragraphs/16"):
@@ -282,3 +287,185 @@ def test_counts_do_not_reveal_invisible_items(world, published, client_for, app,
     assert "Secret practice" in _text(client_for(insider).get("/archive/?paragraph=25"))
     with app.app_context():
         assert session().scalar(select(func.count()).select_from(Submission)) == 1
+
+
+def test_outcome_synthesis_page_renders_key_points_as_sanitized_markdown(world, client_for, app):
+    hostile = ('<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> '
+               '[y](data:text/html;base64,PHNjcmlwdD4=)')
+    item = concluded_synthesis(app, world["facilitator"], title="Oversight", body="## Findings\n\nTrain **operators**.",
+                               key_points={"academia": hostile, "state": "States want *norms*.\n\n- one\n- two"})
+    response = client_for(None).get(f"/archive/{item.id}")
+    page = _text(response)
+    main = page[page.index("<main"):]
+    assert "<h2>Findings</h2>" in main and "<strong>operators</strong>" in main
+    assert "<em>norms</em>" in main and "<li>one</li>" in main
+    for bad in ("<script", "<img", 'href="javascript:', 'href="data:'):
+        assert bad not in main, bad
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+    # per stakeholder type, in the seeded order of the types (State before Academia), labelled not coded
+    assert main.index("<dt>State</dt>") < main.index("<dt>Academia</dt>")
+    assert f'href="/dialogue/rounds/{item.round_id}"' in main  # back to the round it concludes
+    with app.app_context():
+        stored = session().get(Submission, item.id)
+        assert stored.key_points["state"].startswith("States want *norms*")  # the source is kept for edits/exports
+        assert "<em>norms</em>" in stored.key_points_html["state"]
+
+
+def test_outcome_synthesis_in_exports_citation_browse_and_feeds(world, client_for, app):
+    f = world["facilitator"]
+    public = concluded_synthesis(app, f, title="Open round", key_points={"state": "Norms *first*."}, paragraphs=(16,))
+    community = concluded_synthesis(app, f, title="Members round", tier="community", paragraphs=(16,))
+    anonymous, member = client_for(None), client_for(world["reader"])
+    md = _text(anonymous.get(f"/archive/{public.id}.md"))
+    assert md.startswith("TLP:CLEAR") and "## Key points per stakeholder type" in md
+    assert "### State\n\nNorms *first*." in md
+    data = json.loads(anonymous.get(f"/archive/{public.id}.json").get_data())
+    assert data["kind"] == "outcome_synthesis" and data["key_points"] == {"state": "Norms *first*."}
+    assert data["round_id"] == public.round_id and data["chatham_house"] is False
+    cite = _text(anonymous.get(f"/archive/{public.id}/citation"))
+    assert "Outcome of the dialogue round: Open round" in cite and "Outcome synthesis" in cite
+    assert "TLP:CLEAR (public)" in cite
+    assert "1 item" in _text(anonymous.get("/archive/?kind=outcome_synthesis"))
+    assert "2 items" in _text(member.get("/archive/?kind=outcome_synthesis"))
+    for path in ("/archive/feed.atom", "/archive/paragraphs/16/feed.atom"):
+        for client in (anonymous, member):  # feeds are public-only, whoever asks
+            body = _text(client.get(path))
+            assert "Open round" in body and "Members round" not in body, path
+    page = _text(member.get("/paragraphs/16"))
+    assert "Outcome syntheses of dialogue rounds (2)" in page and "Members round" in page
+    assert community.id
+
+
+def test_diff_between_any_two_revisions(world, published, client_for, app):
+    author = world["company_author"]
+    with app.test_request_context():
+        item = create_submission(viewer(author), "good_practice", practice_data())
+        update_submission(viewer(author), item.id, practice_data(challenge="Second challenge"))
+        update_submission(viewer(author), item.id, practice_data(challenge="Second challenge", title="Third title"))
+        update_submission(viewer(author), item.id, practice_data(challenge="Fourth challenge", title="Third title"))
+        submit_submission(viewer(author), item.id)
+        publish_submission(viewer(world["facilitator"]), item.id)
+    reader = client_for(None)
+    page = _text(reader.get(f"/archive/{item.id}"))
+    assert "Revision 6" in page and 'name="from"' in page and 'name="to"' in page  # list and the any-two form
+    far = _text(reader.get(f"/archive/{item.id}/diff?from=1&to=4"))
+    assert "Changes from revision 1 to revision 4" in far
+    assert "Red-teaming before fielding" in far and "Third title" in far  # title changed at 3
+    assert "Fourth challenge" in far and "Second challenge" not in far  # intermediate states skipped
+    backwards = _text(reader.get(f"/archive/{item.id}/diff?from=4&to=1"))
+    assert "Changes from revision 4 to revision 1" in backwards and "Fourth challenge" in backwards
+    assert "No differences." in _text(reader.get(f"/archive/{item.id}/diff?from=2&to=2"))
+    for query in ("from=1", "to=2", "from=-1&to=2", "from=1&to=abc"):
+        response = reader.get(f"/archive/{item.id}/diff?{query}")
+        assert response.status_code == 400 and "Choose two revisions to compare." in _text(response), query
+
+
+def test_revisions_and_exports_follow_a_raised_tier(world, published, client_for, app):
+    item = published(world["company_author"], world["facilitator"], "good_practice")
+    anonymous = client_for(None)
+    paths = (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
+             f"/archive/{item.id}/citation", f"/archive/{item.id}/diff?from=1&to=2")
+    assert all(anonymous.get(path).status_code == 200 for path in paths)
+    with app.test_request_context():
+        change_submission_tier(viewer(world["company_author"]), item.id, tier="restricted", sharing_group_id=None,
+                               confirm=False)
+    missing = _text(anonymous.get("/archive/999999"))
+    for path in paths:  # the next request already sees the new tier; the revisions made while public too
+        response = anonymous.get(path)
+        assert response.status_code == 404 and _text(response) == missing, path
+    assert "Red-teaming" not in _text(anonymous.get("/archive/feed.atom"))
+    assert client_for(world["state_author"]).get(f"/archive/{item.id}/diff?from=1&to=2").status_code == 200
+
+
+def test_every_read_of_restricted_material_is_audited(world, published, client_for, app):
+    author, f = world["company_author"], world["facilitator"]
+    item = published(author, f, "responsible_ai_policy", policy_data(tier="restricted"))
+    with app.test_request_context():
+        v2 = create_policy_version(viewer(author), item.id)
+        update_submission(viewer(author), v2.id, policy_data(tier="restricted", policy_version="2.0"))
+        submit_submission(viewer(author), v2.id)
+        publish_submission(viewer(f), v2.id)
+    reader = client_for(world["state_author"])
+    for path in (f"/archive/{item.id}", f"/archive/{item.id}.md", f"/archive/{item.id}.json",
+                 f"/archive/{item.id}/citation", f"/archive/{item.id}/diff?from=1&to=2",
+                 f"/archive/{v2.id}/compare?with={item.id}"):
+        assert reader.get(path).status_code == 200, path
+    client_for(world["reader"]).get(f"/archive/{item.id}")  # refused (404): not a read, not audited
+    with app.app_context():
+        rows = list(session().execute(
+            select(AuditEvent.object_id, AuditEvent.actor_id, AuditEvent.details)
+            .where(AuditEvent.action == "submission.read").order_by(AuditEvent.id)
+        ))
+    assert [(r.object_id, r.details["how"]) for r in rows] == [
+        (item.id, "page"), (item.id, "markdown"), (item.id, "json"), (item.id, "citation"), (item.id, "diff"),
+        (v2.id, "compare"), (item.id, "compare"),
+    ]
+    assert {r.actor_id for r in rows} == {world["state_author"].id}
+    assert {r.details["tier"] for r in rows} == {"restricted"}
+
+
+def test_policy_versions_are_reachable_from_the_policy_page(world, published, client_for, app, form_token):
+    author, f = world["company_author"], world["facilitator"]
+    v1 = published(author, f, "responsible_ai_policy")
+    client = client_for(author)
+    page = _text(client.get(f"/archive/{v1.id}"))
+    assert f'action="/archive/{v1.id}/new-version"' in page and "Start a new version of this policy" in page
+    assert "Start a new version" not in _text(client_for(world["state_author"]).get(f"/archive/{v1.id}"))
+    assert "Start a new version" not in _text(client_for(None).get(f"/archive/{v1.id}"))
+    # the button starts a draft, prefilled, in the same series; the published version stays as it was
+    response = client.post(f"/archive/{v1.id}/new-version", data={"csrf_token": form_token(client, f"/archive/{v1.id}")})
+    assert response.status_code == 302
+    with app.app_context():
+        v2_id = session().scalar(select(func.max(Submission.id)))
+    edit = _text(client.get(response.headers["Location"]))
+    assert "Responsible AI principles" in edit and f"/archive/{v2_id}/edit" in response.headers["Location"]
+    with app.test_request_context():
+        update_submission(viewer(author), v2_id, policy_data(policy_version="2.0", scope="All products and services."))
+        submit_submission(viewer(author), v2_id)
+        publish_submission(viewer(f), v2_id)
+    reader = client_for(None)
+    old_page = _text(reader.get(f"/archive/{v1.id}"))  # the older version links forward to the newer one
+    assert "Versions of this policy" in old_page and f'href="/archive/{v2_id}"' in old_page
+    assert f"/archive/{v1.id}/compare?with={v2_id}" in old_page
+    compare = _text(reader.get(f"/archive/{v1.id}/compare?with={v2_id}"))
+    assert "Changes from version 1.0 to version 2.0" in compare and "All products and services." in compare
+    with app.app_context():
+        assert session().get(Submission, v1.id).status.value == "published"
+
+
+def test_templates_mark_only_sanitized_html_safe():
+    """`|safe` appears only on *_html values (rendered and sanitized on write); everything else is escaped."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    uses = [(path.name, expression) for path in root.rglob("*.html")
+            for expression in re.findall(r"\{\{\s*([^{}|]+?)\s*\|\s*safe\b", path.read_text(encoding="utf-8"))]
+    assert uses, "the scan found nothing: the pattern is wrong"
+    assert [use for use in uses if not use[1].endswith("_html")] == []
+
+
+def test_a_synthesis_keeps_its_rounds_audience_and_text(world, client_for, app, form_token):
+    """Edited in its round, never from the archive; its tier never drops below the (concluded) round's."""
+    f = world["facilitator"]
+    item = concluded_synthesis(app, f, title="Restricted round", tier="restricted")
+    client = client_for(f)
+    page = _text(client.get(f"/archive/{item.id}"))
+    assert f"/archive/{item.id}/edit" not in page and f"/archive/{item.id}/tier" not in page
+    token = form_token(client, "/archive/")
+    for path, data, message in (
+        (f"/archive/{item.id}/tier", {"tier": "public", "confirm": "y"}, "keeps the audience of its dialogue round"),
+        (f"/archive/{item.id}/edit", {"title": "Rewritten", "summary": "s", "paragraphs": ["16"]},
+         "written in its dialogue round"),
+    ):
+        assert client.get(path).status_code == 409, path
+        response = client.post(path, data={**data, "csrf_token": token})
+        assert response.status_code == 409 and message in _text(response), path
+    with app.test_request_context():
+        with pytest.raises(Conflict, match="keeps the audience"):
+            change_submission_tier(viewer(f), item.id, tier="public", sharing_group_id=None, confirm=True)
+        with pytest.raises(Conflict, match="written in its dialogue round"):
+            update_submission(viewer(f), item.id, {"title": "Rewritten"})
+    with app.app_context():
+        stored = session().get(Submission, item.id)
+        assert stored.tier.code == "restricted" and stored.title.endswith("Restricted round")
+    assert client_for(None).get(f"/archive/{item.id}").status_code == 404

@@ -69,3 +69,20 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     page.get_by_role("button", name="Show differences").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Changes from revision 1 to revision 3"
     assert_accessible(page)
+
+
+def test_outcome_synthesis_page_is_accessible(app, page, live_server, make_user):
+    from tests.archive_helpers import concluded_synthesis
+
+    facilitator = make_user(clearance="restricted", roles=("facilitator",), name="Fay Facilitator")
+    synthesis = concluded_synthesis(
+        app, facilitator, title="Oversight in practice", body="## Findings\n\nTrain **operators**.",
+        key_points={"state": "States want *norms*.", "academia": "- access to data\n- test ranges"},
+        chatham_house=True,
+    )
+    page.goto(f"{live_server}/archive/{synthesis.id}")
+    assert page.get_by_role("heading", name="Key points per stakeholder type").is_visible()
+    assert page.locator("dd em", has_text="norms").count() == 1
+    assert page.get_by_text("Facilitators of the dialogue round").first.is_visible()
+    assert page.get_by_text("Fay Facilitator").count() == 0
+    assert_accessible(page)

@@ -148,10 +148,12 @@ class Submission(Base):
     link: Mapped[str] = mapped_column(String(500), default="")
     policy_series: Mapped[str | None] = mapped_column(String(32), index=True)
 
-    # Outcome synthesis of a dialogue round (the integrator adds the round foreign key).
+    # Outcome synthesis of a dialogue round (published by concluding the round; its tier and text follow the round).
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # Key points per stakeholder type code: Markdown sources, and the same keys rendered and sanitized on write.
     key_points: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    key_points_html: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("dialogue_rounds.id", ondelete="SET NULL"), index=True)
     chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import and_, exists, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.models import Submission, SubmissionRevision, SubmissionStatus, Tier
+from webapp.models import Submission, SubmissionKind, SubmissionRevision, SubmissionStatus, Tier
 from webapp.models.submission import READABLE_STATUSES
 from webapp.policy import Viewer, may_use_group, max_authoring_tier, read_rule, tier_allows, tier_clause
 
@@ -76,9 +76,18 @@ def can_create_submission(viewer: Viewer) -> bool:
     return viewer.is_verified
 
 
+def follows_its_round(submission: Submission) -> bool:
+    """An outcome synthesis is written in its dialogue round and keeps the round's audience (DESIGN.md §2.4):
+    it is not edited, nor its tier changed, from the archive."""
+    return submission.kind is SubmissionKind.OUTCOME_SYNTHESIS
+
+
 def can_edit_submission(viewer: Viewer, submission: Submission) -> bool:
     """The author edits a draft, a returned item or a published one (each edit is a revision)."""
-    return _is_author(viewer, submission) and _tier_ok(viewer, submission) and submission.status in EDITABLE
+    return (
+        _is_author(viewer, submission) and _tier_ok(viewer, submission) and submission.status in EDITABLE
+        and not follows_its_round(submission)
+    )
 
 
 def can_submit(viewer: Viewer, submission: Submission) -> bool:
@@ -107,13 +116,15 @@ def can_archive(viewer: Viewer, submission: Submission) -> bool:
 
 def can_declassify(viewer: Viewer, submission: Submission) -> bool:
     """Lowering the tier: the author's organisation or a reviewer, who can read the item (DESIGN.md §2.5)."""
-    if not can_view_submission(viewer, submission) or not viewer.is_verified:
+    if not can_view_submission(viewer, submission) or not viewer.is_verified or follows_its_round(submission):
         return False
     return viewer.organisation_id == submission.author_organisation_id or viewer.is_facilitator
 
 
 def can_change_tier(viewer: Viewer, submission: Submission) -> bool:
     """The author changes the audience of their item; the organisation or a reviewer may also lower it."""
+    if follows_its_round(submission):
+        return False
     return can_withdraw(viewer, submission) or can_declassify(viewer, submission)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
-from webapp.models import Submission, SubmissionKind, SubmissionRevision
+from webapp.models import DialogueRound, Submission, SubmissionKind, SubmissionRevision
 from webapp.policy import Viewer
 
 
@@ -83,3 +83,11 @@ def round_synthesis_id(db: Session, viewer: Viewer, round_id: int) -> int | None
         Submission.round_id == round_id, Submission.kind == SubmissionKind.OUTCOME_SYNTHESIS
     )
     return db.scalar(policy.visible(stmt, viewer, Submission).order_by(Submission.id.desc()).limit(1))
+
+
+def synthesis_round_id(db: Session, viewer: Viewer, item: Submission) -> int | None:
+    """The dialogue round an outcome synthesis came from, if this viewer may read the round (else None)."""
+    if item.kind is not SubmissionKind.OUTCOME_SYNTHESIS or item.round_id is None:
+        return None
+    stmt = select(DialogueRound.id).where(DialogueRound.id == item.round_id)
+    return db.scalar(policy.visible(stmt, viewer, DialogueRound))

@@ -46,8 +46,8 @@ def _structured(item: Submission) -> list[tuple[str, str]]:
     return [(str(FIELD_LABELS[name]), value) for name, value in pairs if value]
 
 
-def to_markdown(item: Submission, url: str) -> str:
-    """The submission as a Markdown document headed by its TLP label."""
+def to_markdown(item: Submission, url: str, stakeholder_labels: dict[str, str] | None = None) -> str:
+    """The submission as a Markdown document headed by its TLP label (key points headed by stakeholder type)."""
     lines = [
         f"{item.tier.tlp}",
         "",
@@ -73,8 +73,10 @@ def to_markdown(item: Submission, url: str) -> str:
             lines += [f"## {FIELD_LABELS[name]}", "", source, ""]
     if item.kind is SubmissionKind.OUTCOME_SYNTHESIS and item.key_points:
         lines += [f"## {FIELD_LABELS['key_points']}", ""]
-        for code, text in sorted(item.key_points.items()):
-            lines += [f"### {code}", "", text, ""]
+        labels = stakeholder_labels or {}
+        order = [code for code in labels if code in item.key_points] + sorted(set(item.key_points) - set(labels))
+        for code in order:
+            lines += [f"### {labels.get(code, code)}", "", item.key_points[code], ""]
     lines += ["", item.tier.tlp]
     return "\n".join(lines).rstrip() + "\n"
 

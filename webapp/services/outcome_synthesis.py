@@ -11,7 +11,7 @@ from webapp.search.outbox import enqueue
 from webapp.services import Forbidden, ServiceError
 from webapp.services.audit import record
 from webapp.services.notifications import notify_watchers
-from webapp.services.submission_fields import add_revision, apply_fields, clean_key_points
+from webapp.services.submission_fields import add_revision, apply_fields, clean_key_points, key_points_html
 
 
 def add_outcome_synthesis(
@@ -39,6 +39,7 @@ def add_outcome_synthesis(
     author = db.get(User, actor.user_id)
     if author is None:
         raise Forbidden("Only facilitators publish outcome syntheses.")
+    points = clean_key_points(key_points)
     now = utcnow()
     synthesis = Submission(
         kind=SubmissionKind.OUTCOME_SYNTHESIS,
@@ -52,7 +53,8 @@ def add_outcome_synthesis(
         published_at=now,
         round_id=round_id,
         chatham_house=bool(chatham_house),
-        key_points=clean_key_points(key_points),
+        key_points=points,
+        key_points_html=key_points_html(points),
         keywords=[],
     )
     apply_fields(

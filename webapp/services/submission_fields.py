@@ -214,12 +214,17 @@ def clean_key_points(value: Mapping[str, str]) -> dict[str, str]:
     for code, text in (value or {}).items():
         if code not in STAKEHOLDER_CODES:
             raise ServiceError(f"Unknown stakeholder type {str(code)[:40]!r}.")
-        text = "".join(ch for ch in str(text or "") if ch in "\n\t" or ord(ch) >= 32).strip()
+        text = "".join(ch for ch in str(text or "").replace("\r\n", "\n") if ch in "\n\t" or ord(ch) >= 32).strip()
         if len(text) > KEY_POINT_MAX:
             raise ServiceError(f"Key points are limited to {KEY_POINT_MAX} characters per stakeholder type.")
         if text:
             points[code] = text
     return points
+
+
+def key_points_html(points: Mapping[str, str]) -> dict[str, str]:
+    """The key points rendered from Markdown and sanitized (stored next to the sources)."""
+    return {code: markdown_to_html(text) for code, text in points.items()}
 
 
 def missing_for_submission(submission: Submission) -> list[str]:

@@ -12,7 +12,13 @@ from webapp.db import unit_of_work
 from webapp.models import Submission, SubmissionKind, SubmissionStatus, Tier, User, utcnow
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
-from webapp.policy.archive import can_change_tier, can_create_submission, can_declassify, can_edit_submission
+from webapp.policy.archive import (
+    can_change_tier,
+    can_create_submission,
+    can_declassify,
+    can_edit_submission,
+    follows_its_round,
+)
 from webapp.search.outbox import enqueue
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.audit import record
@@ -20,10 +26,15 @@ from webapp.services.submission_fields import (
     add_revision,
     apply_fields,
     check_audience,
+    missing_for_submission,
     parse_group_id,
     parse_kind,
     parse_tier,
 )
+
+
+SYNTHESIS_EDIT_REFUSAL = "An outcome synthesis is written in its dialogue round; it cannot be edited here."
+SYNTHESIS_TIER_REFUSAL = "An outcome synthesis keeps the audience of its dialogue round; its tier cannot be changed."
 
 
 def load_visible(db: Session, actor: Viewer, submission_id: int) -> Submission:
@@ -77,6 +88,8 @@ def update_submission(
     """Edit a submission as its author; every edit appends a revision. Lowering the tier needs confirmation."""
     with unit_of_work() as db:
         submission = load_visible(db, actor, submission_id)
+        if follows_its_round(submission):
+            raise Conflict(SYNTHESIS_EDIT_REFUSAL)
         if not can_edit_submission(actor, submission):
             if submission.author_id != actor.user_id:
                 raise Forbidden("Only the author can edit this submission.")
@@ -87,6 +100,11 @@ def update_submission(
             )
         before_tier, before_group = submission.tier, submission.sharing_group_id
         apply_fields(db, actor, submission, data)
+        if submission.status is SubmissionStatus.PUBLISHED:
+            # What readers see stays complete: a published lesson cannot become "learnt" without its evidence.
+            missing = missing_for_submission(submission)
+            if missing:
+                raise ServiceError("A published item must stay complete; fill in: " + ", ".join(missing) + ".")
         if _widens((before_tier, before_group), (submission.tier, submission.sharing_group_id)):
             if not confirm_declassify:
                 raise ServiceError(
@@ -113,6 +131,8 @@ def change_submission_tier(
     sharing_group_id = parse_group_id(sharing_group_id)
     with unit_of_work() as db:
         submission = load_visible(db, actor, submission_id)
+        if follows_its_round(submission):
+            raise Conflict(SYNTHESIS_TIER_REFUSAL)
         if not can_change_tier(actor, submission):
             raise Forbidden("Only the author, the author's organisation or a reviewer can change the tier.")
         if submission.status is SubmissionStatus.WITHDRAWN:

@@ -119,7 +119,8 @@ def show(submission_id: int):
         versions=detail.policy_versions(session(), viewer, item),
         can=_permissions(item),
         action=ActionForm(),
-        stakeholder_labels=_stakeholder_labels() if item.key_points else {},
+        stakeholder_labels=_stakeholder_labels() if item.key_points_html else {},
+        round_id=detail.synthesis_round_id(session(), viewer, item),
     )
 
 
@@ -128,7 +129,8 @@ def export_markdown(submission_id: int):
     """The submission as Markdown, headed and closed by its TLP label."""
     item = visible_or_404(submission_id)
     record_submission_read(current_viewer(), item, "markdown")
-    body = exports.to_markdown(item, url_for("archive.show", submission_id=item.id, _external=True))
+    body = exports.to_markdown(item, url_for("archive.show", submission_id=item.id, _external=True),
+                               _stakeholder_labels() if item.key_points else None)
     return Response(body, mimetype="text/markdown", headers={
         "Content-Disposition": f'attachment; filename="reaim-submission-{item.id}.md"',
     })

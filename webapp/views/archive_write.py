@@ -9,7 +9,13 @@ from webapp.auth import current_viewer, login_required, verified_required
 from webapp.db import session
 from webapp.forms.archive import FORMS, ActionForm, ReturnForm, SubmissionForm, TierForm
 from webapp.models import SharingGroup, Submission, SubmissionKind
-from webapp.policy.archive import can_change_tier, can_edit_submission, can_review, can_see_review_queue
+from webapp.policy.archive import (
+    can_change_tier,
+    can_edit_submission,
+    can_review,
+    can_see_review_queue,
+    follows_its_round,
+)
 from webapp.queries_archive import listing
 from webapp.services import ServiceError
 from webapp.services import submission_workflow as workflow
@@ -78,13 +84,13 @@ def create(kind: str):
 def edit(submission_id: int):
     """Edit your own submission; every save is a revision."""
     item = visible_or_404(submission_id)
+    if follows_its_round(item):
+        abort(409, description=_("An outcome synthesis is written in its dialogue round; it cannot be edited here."))
     if not can_edit_submission(current_viewer(), item):
         if item.author_id != current_viewer().user_id:
             abort(403, description=_("Only the author can edit this submission."))
         abort(409, description=_("A submission that is %(status)s cannot be edited.", status=item.status.value))
-    form_class = FORMS.get(item.kind)
-    if form_class is None:  # outcome syntheses are edited in their dialogue round
-        abort(409, description=_("Outcome syntheses cannot be edited here."))
+    form_class = FORMS[item.kind]
     form = form_class(formdata=None, data=_current_values(item)) if _is_get() else form_class()
     form.set_groups(_own_groups())
     if not _is_get() and form.validate_on_submit():
@@ -185,6 +191,9 @@ def return_for_revision(submission_id: int):
 def change_tier(submission_id: int):
     """Change the tier or sharing group; lowering it (declassification) needs confirmation and is audited."""
     item = visible_or_404(submission_id)
+    if follows_its_round(item):
+        abort(409, description=_(
+            "An outcome synthesis keeps the audience of its dialogue round; its tier cannot be changed."))
     if not can_change_tier(current_viewer(), item):
         abort(403, description=_("Only the author, the author's organisation or a reviewer can change the tier."))
     if _is_get():
