@@ -48,3 +48,20 @@ def test_a_date_range_keeps_the_items_published_within_it(app, people, client):
     assert titles(search_json(client, "petrel", **inside)[1]) == ["Petrel report"]
     assert search_json(client, "petrel", to=(today - timedelta(days=2)).isoformat())[1]["total"] == 0
     assert search_json(client, "petrel", **{"from": (today + timedelta(days=2)).isoformat()})[1]["total"] == 0
+
+
+def test_the_page_shows_facet_counts_and_the_did_you_mean_link(app, people, client):
+    publish(app, people["author"], people["reviewer"], title="Cormorant drills", summary="cormorant training")
+    publish(app, people["author"], people["reviewer"], kind="good_practice", title="Cormorant audits",
+            summary="cormorant audits")
+    html = client.get("/search", query_string={"q": "cormorant"}).get_data(as_text=True)
+    facets = html[html.index('id="facets-heading"'):]
+    assert "kind=lesson_learnt" in facets and "kind=good_practice" in facets and facets.count("(1)") >= 2
+    html = client.get("/search", query_string={"q": "comorant"}).get_data(as_text=True)
+    assert "Did you mean" in html and 'href="/search?q=cormorant"' in html
+
+
+@pytest.mark.parametrize("path", ["/", "/archive/", "/dialogue/", "/paragraphs/14", "/search", "/no-such-page"])
+def test_every_page_has_the_search_box(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert 'role="search"' in html and 'id="site-search-q"' in html and 'action="/search"' in html
