@@ -235,3 +235,17 @@ def test_posts_of_a_restricted_round_are_invisible_to_community_readers(app, mak
     scoped = search_json(client_for(member), "echidna", round=str(round_.id))[1]
     assert scoped["total"] == found["total"]
     assert search_json(client_for(reader), "echidna", round=str(round_.id))[1]["total"] == 0
+
+
+def test_many_similar_words_in_hidden_items_do_not_crowd_out_a_readable_suggestion(app, world, client_for, monkeypatch):
+    """However many near-misses only hidden items contain, the suggestion is drawn from readable ones alone."""
+    from webapp.search import service
+
+    monkeypatch.setattr(service, "MAX_SUGGESTION_CANDIDATES", 2)
+    people = world["people"]
+    reader = client_for(people["community"])
+    before = search_json(reader, "oversigt")[1]
+    assert before["suggestion"] == "oversight"
+    for word in ("oversiga", "oversigb", "oversigc"):  # sort before "oversight", one or two edits from "oversigt"
+        publish(app, people["author_a"], people["reviewer"], tier="confidential", title=f"{word} memo", summary=word)
+    assert search_json(reader, "oversigt")[1] == before
