@@ -81,3 +81,14 @@ def test_health_gives_figures_only_to_admins_and_local_monitoring(matrix, client
 def test_covered_endpoints_are_exactly_the_search_routes(app):
     ours = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("search.")}
     assert ours == COVERED_ENDPOINTS
+
+
+def test_health_figures_are_not_given_to_readers_behind_the_local_proxy(matrix, client_for):
+    """Behind the reverse proxy every request comes from 127.0.0.1; ProxyFix makes the reader's own address count."""
+    proxied = {"REMOTE_ADDR": "127.0.0.1"}
+    headers = {"X-Forwarded-For": "198.51.100.7"}
+    body = client_for(matrix["restricted"]).get("/api/health/search", environ_base=proxied, headers=headers).get_json()
+    assert body == {"status": "ok"}
+    spoofed = {"X-Forwarded-For": "127.0.0.1, 198.51.100.7"}  # the proxy appends the real address
+    body = client_for(None).get("/api/health/search", environ_base=proxied, headers=spoofed).get_json()
+    assert body == {"status": "ok"}

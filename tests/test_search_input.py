@@ -29,6 +29,8 @@ REFUSED = {
     "a" * 501: "limited to 500",
     " ".join(f"w{n}" for n in range(60)): "Too many words",
     " ".join(["oversight"] * 3000): "limited to 500",
+    " ".join(["a"] * 250): "Too many words",  # thousands of terms cannot fit; as many as fit are refused
+    " OR ".join(f"w{n}" for n in range(41)): "Too many words",
     "*": "alone",
     "***": "alone",
     "*tion": "end a word",
@@ -50,6 +52,36 @@ def test_malformed_queries_get_400_with_a_clear_message(indexed, client, q):
     page = client.get("/search", query_string={"q": q})
     assert page.status_code == 400
     assert REFUSED[q] in page.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")
+
+
+def test_refused_input_never_reaches_the_index(indexed, client, monkeypatch):
+    """Refusals are decided from the text alone, before any engine work: nothing bad input sends can keep a
+    worker busy. (The one refusal that needs the analyzer, "only very common words", parses but never searches.)"""
+    from webapp.search import service
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("a refused search reached the engine")
+
+    monkeypatch.setattr(service, "search", never)
+    refused_args = [{"q": q} for q in REFUSED if q != "the"] + [
+        {"q": "oversight", "page": "0"}, {"q": "oversight", "page": str(10**9)}, {"q": "oversight", "kind": "bogus"},
+        {"q": "oversight", "country": "XX"}, {"q": "oversight", "from": "yesterday"},
+    ]
+    for args in refused_args:
+        assert client.get("/api/search", query_string=args).status_code == 400, args
+        assert client.get("/search", query_string=args).status_code == 400, args
+    assert client.get("/api/search?q=%FF%FE").status_code == 400
+
+
+@pytest.mark.parametrize("q", [
+    '"' + " ".join(f"w{n}" for n in range(100)) + '"',  # one phrase of 100 words
+    " OR ".join(f"ove{chr(97 + n % 26)}{n}*" for n in range(40)),  # 40 prefix expansions
+    "(" * 8 + "human" + ")" * 8,
+    "over* AND NOT (human OR judgement*) " * 4,
+])
+def test_heavy_but_valid_queries_are_answered(indexed, client, q):
+    status, body = search_json(client, q)
+    assert status == 200 and isinstance(body["total"], int)
 
 
 def test_missing_q_shows_the_form_and_the_api_asks_for_words(indexed, client):

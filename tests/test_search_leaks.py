@@ -1,5 +1,6 @@
 """Search never reveals what a reader may not see: results, totals, facets, suggestions, snippets and ranking are
-exactly what they were before the higher-tier items were created (i.e. as if they did not exist)."""
+exactly what they were before the higher-tier items were created (i.e. as if they did not exist) — submissions,
+rounds, threads, posts and the outcome syntheses their conclusion publishes."""
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ from tests.dialogue_helpers import make_post, make_round, make_thread
 from tests.search_helpers import publish, search_json, titles, viewer_of
 from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 from webapp.models import Tier
+from webapp.services import dialogue_rounds
 from webapp.services.submission_workflow import withdraw_submission
 from webapp.services.submissions import change_submission_tier
 
@@ -76,6 +78,25 @@ def _secret_items(app, world, tiers) -> list:
     return made
 
 
+def _secret_dialogue(app, world, tier: str) -> int:
+    """A concluded round at `tier` (confidential: for the group) with a thread and posts using the same words as
+    the readers' items; returns how many documents mention the secret word."""
+    people = world["people"]
+    facilitator = people["reviewer"]
+    group = world["group"] if tier == "confidential" else None
+    round_ = make_round(app, facilitator, tier=Tier.from_code(tier), group=group, facilitators=(facilitator,),
+                        title=f"Zeppelin oversight round {tier}")
+    thread = make_thread(app, people["author_a"], round_=round_, title=f"Zeppelin human oversight {tier}",
+                         body="Zeppelin classified oversight of human judgement in targeting support.")
+    make_post(app, people["author_a"], thread, body="Autonomy drills: zeppelin oversight of targeting. " * 3)
+    with app.test_request_context():
+        dialogue_rounds.close_round(viewer_of(app, facilitator), round_.id)
+        dialogue_rounds.conclude_round(viewer_of(app, facilitator), round_.id,
+                                       synthesis_source="Zeppelin outcome: human oversight in targeting support.",
+                                       key_points={"state": "zeppelin oversight"}, paragraphs=[14])
+    return 5  # round, thread, first post, reply, synthesis
+
+
 def _snapshot(client_for, readers) -> dict:
     found = {}
     for name, user in readers.items():
@@ -95,13 +116,15 @@ def test_items_above_a_readers_tier_change_nothing_they_get(app, world, client_f
     assert before[("anonymous", (("q", "oversigt"),))]["suggestion"] == "oversight"
 
     secret = _secret_items(app, world, ["restricted", "confidential"])
+    secret_dialogue = sum(_secret_dialogue(app, world, tier) for tier in ("restricted", "confidential"))
     after = _snapshot(client_for, low)
     for key in before:
         assert after[key] == before[key], key
 
     # Not vacuous: the items exist, and a reader entitled to them finds them, counts them, is corrected towards them.
     status, body = search_json(client_for(people["author_a"]), "zeppelin")
-    assert body["total"] == len(secret)
+    assert body["total"] == len(secret) + secret_dialogue
+    assert {"round", "thread", "post", "outcome_synthesis"} <= {v["value"] for v in body["facets"]["kind"]}
     status, body = search_json(client_for(people["author_a"]), "zepelin")
     assert body["suggestion"] == "zeppelin"
 
@@ -112,6 +135,7 @@ def test_confidential_items_change_nothing_for_cleared_readers_outside_group_or_
     readers = {name: people[name] for name in ("restricted", "confidential_other", "author_b")}
     before = _snapshot(client_for, readers)
     _secret_items(app, world, ["confidential"])
+    _secret_dialogue(app, world, "confidential")
     after = _snapshot(client_for, readers)
     for key in before:
         assert after[key] == before[key], key
@@ -211,3 +235,17 @@ def test_posts_of_a_restricted_round_are_invisible_to_community_readers(app, mak
     scoped = search_json(client_for(member), "echidna", round=str(round_.id))[1]
     assert scoped["total"] == found["total"]
     assert search_json(client_for(reader), "echidna", round=str(round_.id))[1]["total"] == 0
+
+
+def test_many_similar_words_in_hidden_items_do_not_crowd_out_a_readable_suggestion(app, world, client_for, monkeypatch):
+    """However many near-misses only hidden items contain, the suggestion is drawn from readable ones alone."""
+    from webapp.search import service
+
+    monkeypatch.setattr(service, "MAX_SUGGESTION_CANDIDATES", 2)
+    people = world["people"]
+    reader = client_for(people["community"])
+    before = search_json(reader, "oversigt")[1]
+    assert before["suggestion"] == "oversight"
+    for word in ("oversiga", "oversigb", "oversigc"):  # sort before "oversight", one or two edits from "oversigt"
+        publish(app, people["author_a"], people["reviewer"], tier="confidential", title=f"{word} memo", summary=word)
+    assert search_json(reader, "oversigt")[1] == before

@@ -149,6 +149,22 @@ class _Run:
                     return word.lower()
         return None
 
+    def readable_candidates(self, term: str, maxdist: int) -> list[tuple[int, int, str, list[str]]]:
+        """(edit distance, -readable count, term, readable keys) of the index terms near `term` that a readable
+        document contains. Every candidate is authorized in one batch BEFORE any cap applies, so terms only
+        unreadable documents contain never take the place of a readable one."""
+        documents = {
+            candidate: self.snap.term_documents(candidate, self.access)
+            for candidate in set(self.snap.similar_terms(term, maxdist)) - {term}
+        }
+        allowed = self.authorizer.allowed(info for pairs in documents.values() for _h, info in pairs)
+        ranked = []
+        for candidate, pairs in documents.items():
+            keys = sorted({info.key for _h, info in pairs if info.key in allowed})
+            if keys:
+                ranked.append((damerau_levenshtein(term, candidate), -len(keys), candidate, keys))
+        return sorted(ranked, key=lambda entry: entry[:3])[:MAX_SUGGESTION_CANDIDATES]
+
     def suggestion(self, text: str, filters: Filters) -> str | None:
         """A corrected query whose every replaced word, and the whole query, have authorized hits.
 
@@ -161,12 +177,7 @@ class _Run:
             if len(word) < 3 or term is None or self.readable_keys(term):
                 continue
             maxdist = 1 if len(term) <= 4 else 2
-            candidates = sorted(set(self.snap.similar_terms(term, maxdist)) - {term})[:MAX_SUGGESTION_CANDIDATES]
-            ranked = []
-            for candidate in candidates:
-                keys = self.readable_keys(candidate)
-                if keys:
-                    ranked.append((damerau_levenshtein(term, candidate), -len(keys), candidate, keys))
+            ranked = self.readable_candidates(term, maxdist)
             if not ranked:
                 continue
             best = min(ranked, key=lambda entry: entry[:3])
