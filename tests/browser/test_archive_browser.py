@@ -1,6 +1,7 @@
 """The archive in a real browser: a member writes a lesson learnt and submits it, a facilitator publishes it, and a
 reader finds it through the browse filters; the browse, form and submission pages pass axe."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEFAULT_PASSWORD
@@ -41,13 +42,13 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     assert page.get_by_role("heading", level=1).inner_text() == "Fallback procedures when the decision aid fails"
     assert page.locator("strong", has_text="offline").count() == 1
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Submitted for review.").is_visible()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
 
     sign_in(page, live_server, facilitator)
     page.get_by_role("link", name="Review", exact=True).click()
     page.get_by_role("link", name="Fallback procedures when the decision aid fails").click()
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("Published.").is_visible()
+    expect(page.get_by_text("Published.")).to_be_visible()
 
     page.context.clear_cookies()
     page.goto(live_server + "/")
@@ -55,15 +56,15 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     page.get_by_label("Stakeholder type").select_option("state")
     page.get_by_label("Lifecycle stage").select_option("use")
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("heading", name="1 item").is_visible()
+    expect(page.get_by_role("heading", name="1 item")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Fallback procedures when the decision aid fails").click()
-    assert page.get_by_text("Kenya Defence Forces").first.is_visible()
-    assert page.get_by_text("TLP:CLEAR").first.is_visible()
+    expect(page.get_by_text("Kenya Defence Forces").first).to_be_visible()
+    expect(page.get_by_text("TLP:CLEAR").first).to_be_visible()
     assert_accessible(page)
 
     page.goto(live_server + "/paragraphs/14")
-    assert page.get_by_role("heading", name="State (1)").is_visible()
+    expect(page.get_by_role("heading", name="State (1)")).to_be_visible()
     assert_accessible(page)
     page.go_back()
     page.get_by_role("button", name="Show differences").click()
@@ -81,8 +82,8 @@ def test_outcome_synthesis_page_is_accessible(app, page, live_server, make_user)
         chatham_house=True,
     )
     page.goto(f"{live_server}/archive/{synthesis.id}")
-    assert page.get_by_role("heading", name="Key points per stakeholder type").is_visible()
+    expect(page.get_by_role("heading", name="Key points per stakeholder type")).to_be_visible()
     assert page.locator("dd em", has_text="norms").count() == 1
-    assert page.get_by_text("Facilitators of the dialogue round").first.is_visible()
+    expect(page.get_by_text("Facilitators of the dialogue round").first).to_be_visible()
     assert page.get_by_text("Fay Facilitator").count() == 0
     assert_accessible(page)

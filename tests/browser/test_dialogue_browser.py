@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEFAULT_PASSWORD
@@ -34,9 +35,9 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
 
     _sign_in(page, live_server, facilitator)
     page.goto(f"{live_server}/dialogue/rounds/{round_.id}")
-    assert page.get_by_text("Scheduled").first.is_visible()
+    expect(page.get_by_text("Scheduled").first).to_be_visible()
     page.get_by_role("button", name="Open the round now").click()
-    assert page.get_by_text("The round is open.").is_visible()
+    expect(page.get_by_text("The round is open.")).to_be_visible()
     assert_accessible(page)
     _sign_out(page)
 
@@ -50,11 +51,11 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     assert page.get_by_role("heading", level=1).inner_text() == "Operator training"
     page.get_by_label("Your post").fill("At least two weeks, in my experience.")
     page.get_by_role("button", name="Post", exact=True).click()
-    assert page.get_by_text("Your post is added.").is_visible()
+    expect(page.get_by_text("Your post is added.")).to_be_visible()
     page.get_by_role("link", name="Reply to post").first.click()
     page.get_by_label("Your post").fill("Replying to myself with a nested thought.")
     page.get_by_role("button", name="Post", exact=True).click()
-    assert page.locator("ol.post-tree ol.post-tree").get_by_text("nested thought").is_visible()
+    expect(page.locator("ol.post-tree ol.post-tree").get_by_text("nested thought")).to_be_visible()
     assert_accessible(page)
     thread_url = page.url.split("#")[0]
     _sign_out(page)
@@ -64,15 +65,15 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     page.locator("details.moderate summary").last.click()
     page.get_by_label("Reason for hiding (the author sees it)").last.fill("Off topic for this round")
     page.get_by_role("button", name="Hide").last.click()
-    assert page.get_by_text("The post is hidden.").is_visible()
-    assert page.get_by_text("This post was hidden by a facilitator.").is_visible()
+    expect(page.get_by_text("The post is hidden.")).to_be_visible()
+    expect(page.get_by_text("This post was hidden by a facilitator.")).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server}/moderation/rounds/{round_.id}/log")
-    assert page.get_by_text("Off topic for this round").is_visible()
+    expect(page.get_by_text("Off topic for this round")).to_be_visible()
     _sign_out(page)
 
     _sign_in(page, live_server, member)
     page.goto(thread_url)
-    assert page.get_by_text("Off topic for this round").is_visible()  # the author sees the reason
+    expect(page.get_by_text("Off topic for this round")).to_be_visible()  # the author sees the reason
     page.get_by_role("link", name="Notifications", exact=True).click()
-    assert page.get_by_text("Your post was hidden by a facilitator").is_visible()
+    expect(page.get_by_text("Your post was hidden by a facilitator")).to_be_visible()

@@ -1,5 +1,6 @@
 """Searching from the header box in a real browser: results with highlighted snippets, facets, and axe."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.search_helpers import publish
@@ -22,11 +23,11 @@ def test_search_from_the_header_box(page, live_server, app, make_user):
     page.wait_for_url("**/search?q=human+judgement")
     assert page.title().startswith("Search results")
     results = page.get_by_role("heading", level=2, name="1 result")
-    assert results.is_visible()
-    assert page.get_by_role("link", name="Human oversight of targeting support").is_visible()
+    expect(results).to_be_visible()
+    expect(page.get_by_role("link", name="Human oversight of targeting support")).to_be_visible()
     assert page.locator(".snippet mark").first.inner_text().lower() in {"human", "judgement"}
     assert "Restricted oversight note" not in page.content()
-    assert page.get_by_role("complementary").get_by_role("heading", name="Kind").is_visible()
+    expect(page.get_by_role("complementary").get_by_role("heading", name="Kind")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Search for").fill('"human')
