@@ -148,6 +148,8 @@ def may_assign_group(viewer: Viewer, group_id: int | None) -> bool:
     return group_id is None or may_use_group(viewer, group_id)
 
 
-def shows_author(viewer: Viewer, submission: Submission) -> bool:
-    """Chatham House syntheses show no author to anyone (the round's facilitators see it in the round)."""
+def shows_author(submission: Submission) -> bool:
+    """Is the author organisation shown with a submission — in pages, feeds and exports alike? Chatham House
+    syntheses credit "the facilitators of the dialogue round" and show no organisation to anyone (the round's
+    facilitators see who took part in the round itself)."""
     return not submission.chatham_house

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from webapp.policy.archive import shows_author
 from webapp.models import Submission, SubmissionKind
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.queries_archive.labels import (
@@ -23,7 +24,7 @@ from webapp.queries_archive.labels import (
 
 def author_label(item: Submission) -> str:
     """Who is credited: the author's organisation, or the round's facilitators under the Chatham House rule."""
-    return str(CHATHAM_HOUSE_AUTHOR) if item.chatham_house else item.author_organisation.name
+    return item.author_organisation.name if shows_author(item) else str(CHATHAM_HOUSE_AUTHOR)
 
 
 def _structured(item: Submission) -> list[tuple[str, str]]:
@@ -54,7 +55,7 @@ def to_markdown(item: Submission, url: str, stakeholder_labels: dict[str, str] |
         f"# {item.title}",
         "",
         f"*{KIND_LABELS[item.kind.value]}* — {author_label(item)}"
-        + ("" if item.chatham_house else f" ({item.author_organisation.stakeholder_type.label}, "
+        + ("" if not shows_author(item) else f" ({item.author_organisation.stakeholder_type.label}, "
            f"{item.author_organisation.country_name})"),
         "",
         f"- {FIELD_LABELS['status']}: {STATUS_LABELS[item.status.value]}",
@@ -94,7 +95,7 @@ def to_json(item: Submission, url: str) -> dict[str, Any]:
         "summary": item.summary,
         "keywords": list(item.keywords or []),
         "paragraphs": item.paragraph_numbers,
-        "author_organisation": None if item.chatham_house else {
+        "author_organisation": None if not shows_author(item) else {
             "name": item.author_organisation.name,
             "stakeholder_type": item.author_organisation.stakeholder_type_code,
             "country": item.author_organisation.country,

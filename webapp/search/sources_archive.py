@@ -61,7 +61,7 @@ def document(submission: Submission) -> Document:
 def present(submission: Submission, viewer: Viewer) -> sources.Presented:
     """A hit as shown: from the database; no organisation for Chatham House syntheses."""
     organisation = submission.author_organisation
-    byline = organisation.name if organisation is not None and shows_author(viewer, submission) else None
+    byline = organisation.name if organisation is not None and shows_author(submission) else None
     return sources.Presented(
         title=submission.title,
         url=link("archive.show", f"/archive/{submission.id}", submission_id=submission.id),

@@ -24,6 +24,7 @@ from webapp.policy.archive import (
     can_see_review_queue,
     can_submit,
     can_withdraw,
+    shows_author,
 )
 from webapp.queries_archive import browse as browse_queries
 from webapp.queries_archive import detail, exports, listing
@@ -53,7 +54,8 @@ def _labels() -> dict:
         "archive_labels": {
             "kind": KIND_LABELS, "status": STATUS_LABELS, "stage": STAGE_LABELS, "lesson_status": LESSON_STATUS_LABELS,
             "tier": TIER_LABELS, "field": FIELD_LABELS,
-        }
+        },
+        "shows_author": shows_author,
     }
 
 
