@@ -78,13 +78,18 @@ def test_synthesis_keeps_the_rounds_organisation_not_the_concluding_cofacilitato
 
 
 def test_chatham_house_synthesis_names_no_one(app, world, client_for):
-    round_ = make_round(app, world.facilitator, chatham_house=True, title="Frank exchange on escalation")
+    # Public, so that it also reaches the public Atom feeds.
+    round_ = make_round(app, world.facilitator, chatham_house=True, title="Frank exchange on escalation", tier=Tier.PUBLIC)
     _conclude(app, world.facilitator, round_)
     [synthesis] = _syntheses(app)
     assert synthesis.chatham_house
     for path in (f"/archive/{synthesis.id}", f"/archive/{synthesis.id}.md", f"/archive/{synthesis.id}.json",
-                 f"/archive/{synthesis.id}/citation", "/archive/?kind=outcome_synthesis"):
-        body = client_for(world.company_member).get(path).get_data(as_text=True)
+                 f"/archive/{synthesis.id}/citation", "/archive/?kind=outcome_synthesis", "/archive/feed.atom",
+                 "/archive/paragraphs/16/feed.atom", "/paragraphs/16"):
+        response = client_for(world.company_member).get(path)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert "Frank exchange on escalation" in body or path.endswith((".md", ".json", "citation")), path
         assert "Fatima Facilitator" not in body, path
         assert "Ministry of Defence NL" not in body, path
 
