@@ -314,3 +314,21 @@ def test_every_moderation_act_is_in_the_audit_log_and_the_rounds_log(app, world,
     log = fac.get(f"/moderation/rounds/{round_.id}/log").get_data(as_text=True)
     for _path, action in acts:
         assert action in log and f"reason for {action}" in log
+
+
+def test_a_suspended_author_can_no_longer_post(app, world, client_for):
+    from webapp.services import people
+
+    thread = make_thread(app, world.member)
+    author = client_for(world.company_member)
+    token_page = author.get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert "Reply to the thread" in token_page
+    with app.test_request_context():
+        people.deactivate_user(viewer(app, world.admin), world.company_member.id)
+        from webapp.services import NotFound, dialogue_posts
+
+        with pytest.raises(NotFound):  # a suspended account reads public material only
+            dialogue_posts.create_post(viewer(app, world.company_member), thread.id, body_source="still here?")
+    response = author.post(f"/dialogue/threads/{thread.id}/posts", data={"body": "still here?"})
+    assert response.status_code in (302, 400)  # signed out (sessions revoked): never a post
+    assert "still here?" not in client_for(world.member).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
