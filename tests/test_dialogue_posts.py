@@ -379,3 +379,38 @@ def test_quote_of_a_hidden_post_shows_nothing_of_it(app, world, client_for):
     assert "QH-8" not in reply_page.get_data(as_text=True)
     with app.test_request_context(), pytest.raises(ServiceError, match="cannot be quoted"):
         dialogue_posts.create_post(viewer(app, world.researcher), thread.id, body_source="x", quoted_post_id=quoted.id)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("", "This field is required"),
+    ("x" * 20_001, "Field cannot be longer than 20000 characters"),
+])
+def test_edit_bad_inputs(app, world, client_for, body, message):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.member, thread, body="Kept as it was")
+    client = client_for(world.member)
+    before = table_counts(app)
+    response = send(client, f"/dialogue/posts/{post.id}/edit", {"body": body})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert table_counts(app) == before
+    assert fetch(app, Post, post.id).body_source == "Kept as it was"
+
+
+def test_hostile_markdown_in_an_edit_is_neutralised_in_the_revision_too(app, world, client_for):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.member, thread, body="harmless")
+    client = client_for(world.member)
+    assert send(client, f"/dialogue/posts/{post.id}/edit",
+                {"body": '<script>alert(1)</script><a href="javascript:alert(2)">x</a>'}).status_code == 302
+    history = client_for(world.company_member).get(f"/dialogue/posts/{post.id}/revisions").get_data(as_text=True)
+    assert "<script>alert(1)" not in history and 'href="javascript' not in history
+
+
+def test_starting_a_thread_in_a_closed_round_is_refused(app, world, client_for):
+    round_ = make_round(app, world.facilitator)
+    client = client_for(world.member)
+    send(client_for(world.facilitator), f"/dialogue/rounds/{round_.id}/close")
+    before = table_counts(app)
+    response = send(client, f"/dialogue/rounds/{round_.id}/threads/new", {"title": "Late thread", "body": "x"})
+    assert response.status_code == 409 and "round is closed" in response.get_data(as_text=True)
+    assert table_counts(app) == before
