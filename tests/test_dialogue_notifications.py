@@ -260,3 +260,25 @@ def test_suspended_watchers_are_told_nothing(app, world, client_for):
         from webapp.db import session
 
         assert session().scalar(select(func.count(Notification.id)).where(Notification.user_id == world.company_member.id)) == 0
+
+
+def test_notification_page_queries_do_not_grow_with_notifications(app, world, client_for, query_counter):
+    client = client_for(world.company_member)
+    threads = [make_thread(app, world.member, title=f"Watched {i}") for i in range(12)]
+    for thread in threads:
+        send(client, f"/notifications/watch/thread/{thread.id}")
+
+    def measure(posted) -> tuple[int, str]:
+        for thread in posted:
+            make_post(app, world.member, thread)
+        for thread in posted:  # unwatched: the page's watch list does not load these threads
+            send(client, f"/notifications/unwatch/thread/{thread.id}")
+        client.get("/notifications/")  # warm-up
+        query_counter.reset()
+        page = client.get("/notifications/").get_data(as_text=True)
+        return query_counter.value, page
+
+    few, _page = measure(threads[:1])
+    many, page = measure(threads[1:])
+    assert all(f"Watched {i}" in page for i in range(12))
+    assert many <= few  # (the watch list is empty by then: one query fewer)
