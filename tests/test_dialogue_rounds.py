@@ -383,3 +383,21 @@ def test_the_whole_lifecycle_through_the_pages(app, world, client_for):
         dialogue_rounds.update_round(viewer(app, world.facilitator), round_.id, title="t", questions_source="q",
                                      paragraphs=[16], tier=Tier.COMMUNITY, sharing_group_id=None,
                                      opens_at=round_.opens_at, closes_at=round_.closes_at, chatham_house=False)
+
+
+def test_hostile_markdown_in_questions_and_synthesis_is_neutralised(app, world, client_for):
+    hostile = '<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> **kept**'
+    now = utcnow()
+    with app.test_request_context():
+        round_ = dialogue_rounds.create_round(viewer(app, world.facilitator), title="Hostile", questions_source=hostile,
+                                              paragraphs=[16], tier=Tier.COMMUNITY, opens_at=now - timedelta(hours=1),
+                                              closes_at=now + timedelta(days=1))
+        dialogue_rounds.close_round(viewer(app, world.facilitator), round_.id)
+        dialogue_rounds.conclude_round(viewer(app, world.facilitator), round_.id, synthesis_source=hostile,
+                                       key_points={"state": "<script>alert(4)</script>"}, paragraphs=[16])
+    stored = fetch(app, DialogueRound, round_.id)
+    for html in (stored.questions_html, stored.synthesis_html):
+        assert "<script" not in html and "<img" not in html and "href=\"javascript" not in html
+        assert "<strong>kept</strong>" in html
+    page = client_for(world.member).get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(4)" in page
