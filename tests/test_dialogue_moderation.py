@@ -267,6 +267,8 @@ def test_a_chatham_house_thread_is_never_moved_where_names_show(app, world, clie
     thread = make_thread(app, world.company_member, round_=closed_door)
     make_post(app, world.company_member, thread, body="Said under the rule")
     fac = client_for(world.facilitator)
+    offered = fac.get(f"/moderation/threads/{thread.id}/move").get_data(as_text=True)
+    assert "Another closed-door round" in offered and "Open round" not in offered and "Stand alone" not in offered
     before = table_counts(app)
     for target in ("standalone", str(open_round.id)):
         response = send(fac, f"/moderation/threads/{thread.id}/move", {"target": target, "confirm_declassification": "y"})
