@@ -375,8 +375,10 @@ def test_the_whole_lifecycle_through_the_pages(app, world, client_for):
                 {"synthesis": "Outcome text OT-1", "paragraphs": ["16"], "key_academia": "Share test data."}).status_code == 302
     page = member.get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
     assert "Concluded" in page and "OT-1" in page and "Share test data." in page
-    for path in ("open", "close"):
+    for path in ("open", "close", "conclude"):
         assert send(fac, f"/dialogue/rounds/{round_.id}/{path}").status_code == 409
+    response = fac.get(f"/dialogue/rounds/{round_.id}/conclude")
+    assert response.status_code == 409 and "already concluded" in response.get_data(as_text=True)
     response = fac.get(f"/dialogue/rounds/{round_.id}/edit")
     assert response.status_code == 409 and "can no longer be edited" in response.get_data(as_text=True)
     with app.test_request_context(), pytest.raises(Conflict, match="concluded round"):
