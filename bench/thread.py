@@ -82,6 +82,7 @@ def main() -> None:
     # Drop what building left in memory, as a web worker would not hold it: only rendering is measured.
     del recent, people, viewers, thread, round_, post
     gc.collect()
+    gc.freeze()  # as a gunicorn worker does after start-up (webapp/gunicorn_conf.py post_worker_init)
     build = time.perf_counter() - started
 
     client = app.test_client()
