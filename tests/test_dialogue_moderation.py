@@ -258,3 +258,79 @@ def test_audience_within(new, old, within):
     from webapp.policy.dialogue import audience_within
 
     assert audience_within(new, old) is within
+
+
+def test_a_chatham_house_thread_is_never_moved_where_names_show(app, world, client_for):
+    closed_door = make_round(app, world.facilitator, chatham_house=True, title="Closed-door round")
+    open_round = make_round(app, world.facilitator, title="Open round")
+    other_closed_door = make_round(app, world.facilitator, chatham_house=True, title="Another closed-door round")
+    thread = make_thread(app, world.company_member, round_=closed_door)
+    make_post(app, world.company_member, thread, body="Said under the rule")
+    fac = client_for(world.facilitator)
+    offered = fac.get(f"/moderation/threads/{thread.id}/move").get_data(as_text=True)
+    assert "Another closed-door round" in offered and "Open round" not in offered and "Stand alone" not in offered
+    before = table_counts(app)
+    for target in ("standalone", str(open_round.id)):
+        response = send(fac, f"/moderation/threads/{thread.id}/move", {"target": target, "confirm_declassification": "y"})
+        assert response.status_code == 409, target
+        assert "Chatham House rule" in response.get_data(as_text=True)
+    assert table_counts(app) == before and fetch(app, Thread, thread.id).round_id == closed_door.id
+    assert "Carl Company" not in client_for(world.member).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert send(fac, f"/moderation/threads/{thread.id}/move", {"target": str(other_closed_door.id)}).status_code == 302
+    assert fetch(app, Thread, thread.id).round_id == other_closed_door.id
+    assert "Carl Company" not in client_for(world.member).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+
+
+def test_a_move_is_in_the_logs_of_both_places(app, world, client_for):
+    round_ = make_round(app, world.facilitator, title="Destination round")
+    thread = make_thread(app, world.member, title="Wandering thread")
+    fac = client_for(world.facilitator)
+    assert send(fac, f"/moderation/threads/{thread.id}/move", {"target": str(round_.id), "reason": "belongs there"}).status_code == 302
+    assert "belongs there" in fac.get("/moderation/standalone/log").get_data(as_text=True)
+    assert "belongs there" in fac.get(f"/moderation/rounds/{round_.id}/log").get_data(as_text=True)
+    assert send(fac, f"/moderation/threads/{thread.id}/move", {"target": "standalone", "reason": "back out"}).status_code == 302
+    assert "back out" in fac.get(f"/moderation/rounds/{round_.id}/log").get_data(as_text=True)
+    assert "back out" in fac.get("/moderation/standalone/log").get_data(as_text=True)
+    assert [e.action for e in audit_actions(app, "thread.moved")] == ["thread.moved", "thread.moved"]
+
+
+def test_every_moderation_act_is_in_the_audit_log_and_the_rounds_log(app, world, scene, client_for):
+    round_, thread, post = scene
+    send(client_for(world.member), f"/dialogue/posts/{post.id}/flag", {"reason": "attack"})
+    fac = client_for(world.facilitator)
+    acts = [
+        (f"/moderation/posts/{post.id}/dismiss", "post.flags_dismissed"),
+        (f"/moderation/posts/{post.id}/hide", "post.hidden"),
+        (f"/moderation/posts/{post.id}/unhide", "post.unhidden"),
+        (f"/moderation/threads/{thread.id}/lock", "thread.locked"),
+        (f"/moderation/threads/{thread.id}/unlock", "thread.unlocked"),
+        (f"/moderation/threads/{thread.id}/pin", "thread.pinned"),
+        (f"/moderation/threads/{thread.id}/unpin", "thread.unpinned"),
+    ]
+    for path, action in acts:
+        reason = f"reason for {action}"
+        assert send(fac, path, {"reason": reason}).status_code == 302, path
+        [event] = [e for e in audit_actions(app, action)]
+        assert event.actor_id == world.facilitator.id and event.details["reason"] == reason
+        assert event.details["round_id"] == round_.id
+    log = fac.get(f"/moderation/rounds/{round_.id}/log").get_data(as_text=True)
+    for _path, action in acts:
+        assert action in log and f"reason for {action}" in log
+
+
+def test_a_suspended_author_can_no_longer_post(app, world, client_for):
+    from webapp.services import people
+
+    thread = make_thread(app, world.member)
+    author = client_for(world.company_member)
+    token_page = author.get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert "Reply to the thread" in token_page
+    with app.test_request_context():
+        people.deactivate_user(viewer(app, world.admin), world.company_member.id)
+        from webapp.services import NotFound, dialogue_posts
+
+        with pytest.raises(NotFound):  # a suspended account reads public material only
+            dialogue_posts.create_post(viewer(app, world.company_member), thread.id, body_source="still here?")
+    response = author.post(f"/dialogue/threads/{thread.id}/posts", data={"body": "still here?"})
+    assert response.status_code in (302, 400)  # signed out (sessions revoked): never a post
+    assert "still here?" not in client_for(world.member).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)

@@ -217,3 +217,68 @@ def test_mail_failure_does_not_undo_the_action(app, world, monkeypatch):
             notifications.add_watch(db, world.company_member.id, "thread", thread.id)
     post = make_post(app, world.member, thread)  # mail fails after commit: the post stays
     assert post.id is not None
+
+
+def test_in_development_mail_is_written_to_a_file_under_the_instance_folder(tmp_path, monkeypatch):
+    from webapp import create_app, mail
+
+    monkeypatch.delenv("MAIL_OUTBOX_FILE", raising=False)
+    monkeypatch.delenv("MAIL_SERVER", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+    assert app.config["MAIL_OUTBOX_FILE"] == str(tmp_path / "mail.log")
+    mail.send(app, mail.Mail(to="someone@example.org", subject="Hello", body="Body text"))
+    written = (tmp_path / "mail.log").read_text(encoding="utf-8")
+    assert "To: someone@example.org" in written and "Subject: Hello" in written and "Body text" in written
+
+
+def test_paragraph_watchers_hear_only_of_rounds_and_threads_they_may_read(app, world, client_for):
+    member = client_for(world.member)  # community clearance
+    send(member, "/notifications/watch/paragraph/16", token_page="/paragraphs/16")
+    send(member, "/notifications/watch/paragraph/14", token_page="/paragraphs/14")
+    make_round(app, world.facilitator, tier=Tier.RESTRICTED, title="Amber round AR-9", paragraphs=(16,))
+    make_thread(app, world.researcher, tier=Tier.RESTRICTED, title="Amber thread AT-9", paragraphs=(14,))
+    make_round(app, world.facilitator, tier=Tier.COMMUNITY, title="Green round GR-9", paragraphs=(16,))
+    page = member.get("/notifications/").get_data(as_text=True)
+    assert "GR-9" in page and "AR-9" not in page and "AT-9" not in page
+    mail = _mail(app)
+    assert "GR-9" in mail and "AR-9" not in mail and "AT-9" not in mail
+    assert "1 unread notification" in member.get("/dialogue/").get_data(as_text=True)
+
+
+def test_suspended_watchers_are_told_nothing(app, world, client_for):
+    from webapp.services import people
+
+    thread = make_thread(app, world.member, title="Watched thread WT-4")
+    send(client_for(world.company_member), f"/notifications/watch/thread/{thread.id}")
+    with app.test_request_context():
+        people.deactivate_user(viewer(app, world.admin), world.company_member.id)
+    make_post(app, world.member, thread)
+    assert world.company_member.email not in _mail(app)
+    with app.test_request_context():
+        from sqlalchemy import func, select
+
+        from webapp.db import session
+
+        assert session().scalar(select(func.count(Notification.id)).where(Notification.user_id == world.company_member.id)) == 0
+
+
+def test_notification_page_queries_do_not_grow_with_notifications(app, world, client_for, query_counter):
+    client = client_for(world.company_member)
+    threads = [make_thread(app, world.member, title=f"Watched {i}") for i in range(12)]
+    for thread in threads:
+        send(client, f"/notifications/watch/thread/{thread.id}")
+
+    def measure(posted) -> tuple[int, str]:
+        for thread in posted:
+            make_post(app, world.member, thread)
+        for thread in posted:  # unwatched: the page's watch list does not load these threads
+            send(client, f"/notifications/unwatch/thread/{thread.id}")
+        client.get("/notifications/")  # warm-up
+        query_counter.reset()
+        page = client.get("/notifications/").get_data(as_text=True)
+        return query_counter.value, page
+
+    few, _page = measure(threads[:1])
+    many, page = measure(threads[1:])
+    assert all(f"Watched {i}" in page for i in range(12))
+    assert many <= few  # (the watch list is empty by then: one query fewer)

@@ -324,3 +324,93 @@ def test_reply_page_for_a_post_of_another_thread(app, world, client_for):
     foreign = make_post(app, world.member, other)
     response = client_for(world.company_member).get(f"/dialogue/threads/{thread.id}/reply?to={foreign.id}")
     assert response.status_code == 400 and "same thread" in response.get_data(as_text=True)
+
+
+def test_deleted_post_text_is_not_shown_on_flag_or_edit_pages(app, world, client_for):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.company_member, thread, body="Regretted words RW-3")
+    author = client_for(world.company_member)
+    assert send(author, f"/dialogue/posts/{post.id}/delete").status_code == 302
+    member = client_for(world.member)
+    before = table_counts(app)
+    flag_page = member.get(f"/dialogue/posts/{post.id}/flag")
+    assert flag_page.status_code == 409 and "RW-3" not in flag_page.get_data(as_text=True)
+    assert "This post was deleted." in flag_page.get_data(as_text=True)
+    response = send(member, f"/dialogue/posts/{post.id}/flag", {"reason": "too late"})
+    assert response.status_code == 409 and "RW-3" not in response.get_data(as_text=True)
+    edit_page = author.get(f"/dialogue/posts/{post.id}/edit")
+    assert edit_page.status_code == 409 and "RW-3" not in edit_page.get_data(as_text=True)
+    assert send(author, f"/dialogue/posts/{post.id}/edit", {"body": "revived"}).status_code == 409
+    assert table_counts(app) == before
+    assert fetch(app, Post, post.id).body_source == "Regretted words RW-3"
+
+
+def test_revisions_of_a_hidden_post_are_for_its_author_and_moderators(app, world, client_for):
+    from webapp.services import moderation
+
+    round_ = make_round(app, world.facilitator)
+    thread = make_thread(app, world.member, round_=round_)
+    post = make_post(app, world.company_member, thread, body="First wording HW-1")
+    with app.test_request_context():
+        dialogue_posts.edit_post(viewer(app, world.company_member), post.id, body_source="Second wording HW-2")
+        moderation.hide_post(viewer(app, world.facilitator), post.id, reason="off topic")
+    reader = client_for(world.researcher)
+    reader.get("/")  # consume the sign-in flash message
+    hidden = reader.get(f"/dialogue/posts/{post.id}/revisions")
+    missing = reader.get("/dialogue/posts/999999/revisions")
+    assert hidden.status_code == missing.status_code == 404 and hidden.get_data() == missing.get_data()
+    for user in (world.company_member, world.facilitator):
+        history = client_for(user).get(f"/dialogue/posts/{post.id}/revisions").get_data(as_text=True)
+        assert "HW-1" in history and "HW-2" in history
+
+
+def test_quote_of_a_hidden_post_shows_nothing_of_it(app, world, client_for):
+    from webapp.services import moderation
+
+    round_ = make_round(app, world.facilitator)
+    thread = make_thread(app, world.member, round_=round_)
+    quoted = make_post(app, world.company_member, thread, body="Soon hidden QH-8")
+    make_post(app, world.member, thread, body="quoting it", quote=quoted)
+    with app.test_request_context():
+        moderation.hide_post(viewer(app, world.facilitator), quoted.id, reason="rude")
+    page = client_for(world.researcher).get(f"/dialogue/threads/{thread.id}").get_data(as_text=True)
+    assert "QH-8" not in page and "The quoted post is not available." in page
+    reply_page = client_for(world.researcher).get(f"/dialogue/threads/{thread.id}/reply?quote={quoted.id}&to={quoted.id}")
+    assert "QH-8" not in reply_page.get_data(as_text=True)
+    with app.test_request_context(), pytest.raises(ServiceError, match="cannot be quoted"):
+        dialogue_posts.create_post(viewer(app, world.researcher), thread.id, body_source="x", quoted_post_id=quoted.id)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("", "This field is required"),
+    ("x" * 20_001, "Field cannot be longer than 20000 characters"),
+])
+def test_edit_bad_inputs(app, world, client_for, body, message):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.member, thread, body="Kept as it was")
+    client = client_for(world.member)
+    before = table_counts(app)
+    response = send(client, f"/dialogue/posts/{post.id}/edit", {"body": body})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert table_counts(app) == before
+    assert fetch(app, Post, post.id).body_source == "Kept as it was"
+
+
+def test_hostile_markdown_in_an_edit_is_neutralised_in_the_revision_too(app, world, client_for):
+    thread = make_thread(app, world.member)
+    post = make_post(app, world.member, thread, body="harmless")
+    client = client_for(world.member)
+    assert send(client, f"/dialogue/posts/{post.id}/edit",
+                {"body": '<script>alert(1)</script><a href="javascript:alert(2)">x</a>'}).status_code == 302
+    history = client_for(world.company_member).get(f"/dialogue/posts/{post.id}/revisions").get_data(as_text=True)
+    assert "<script>alert(1)" not in history and 'href="javascript' not in history
+
+
+def test_starting_a_thread_in_a_closed_round_is_refused(app, world, client_for):
+    round_ = make_round(app, world.facilitator)
+    client = client_for(world.member)
+    send(client_for(world.facilitator), f"/dialogue/rounds/{round_.id}/close")
+    before = table_counts(app)
+    response = send(client, f"/dialogue/rounds/{round_.id}/threads/new", {"title": "Late thread", "body": "x"})
+    assert response.status_code == 409 and "round is closed" in response.get_data(as_text=True)
+    assert table_counts(app) == before

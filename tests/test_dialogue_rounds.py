@@ -328,3 +328,78 @@ def test_uninvited_reader_gets_no_reply_form(app, world, client_for):
     thread = make_thread(app, world.researcher, round_=round_)
     response = client_for(world.member).get(f"/dialogue/threads/{thread.id}/reply")
     assert response.status_code == 403 and "invited participants only" in response.get_data(as_text=True)
+
+
+def test_participation_never_counts_posts_the_reader_cannot_see(app, world, client_for):
+    round_ = make_round(app, world.facilitator, title="Community round")
+    elsewhere = make_round(app, world.facilitator, tier=Tier.RESTRICTED, title="Restricted round")
+    stays = make_thread(app, world.member, round_=round_, title="Stays")  # 1 state post
+    moved = make_thread(app, world.company_member, round_=round_, title="Moves away")
+    make_post(app, world.company_member, moved)
+    make_post(app, world.researcher, moved)
+    gone = make_post(app, world.researcher, stays, body="soon deleted")
+    with app.test_request_context():
+        dialogue_posts.delete_post(viewer(app, world.researcher), gone.id)
+    member = client_for(world.member)
+
+    def rows(client, round_id):
+        page = client.get(f"/dialogue/rounds/{round_id}").get_data(as_text=True)
+        section = page[page.index('id="participation"'):page.index('id="threads"')]
+        return _row(section, "State"), _row(section, "Private sector"), _row(section, "Academia")
+
+    assert rows(member, round_.id) == (("1", "1"), ("2", "1"), ("1", "1"))
+    with app.test_request_context():
+        moderation.move_thread(viewer(app, world.facilitator), moved.id, target_round_id=elsewhere.id)
+    assert rows(member, round_.id) == (("1", "1"), ("0", "0"), ("0", "0"))
+    assert rows(client_for(world.researcher), elsewhere.id) == (("0", "0"), ("2", "1"), ("1", "1"))
+    # Defence in depth: should a thread ever outrank its round, the round's readers below it do not count its posts.
+    with app.test_request_context():
+        from webapp.db import unit_of_work
+
+        with unit_of_work() as db:
+            db.get(Thread, stays.id).tier = Tier.RESTRICTED
+    assert rows(member, round_.id) == (("0", "0"), ("0", "0"), ("0", "0"))
+    assert rows(client_for(world.researcher), round_.id) == (("1", "1"), ("0", "0"), ("0", "0"))
+
+
+def test_the_whole_lifecycle_through_the_pages(app, world, client_for):
+    round_ = make_round(app, world.facilitator, opens_in=timedelta(days=1), title="Lifecycle round")
+    fac, member = client_for(world.facilitator), client_for(world.member)
+    assert "Scheduled" in member.get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
+    assert send(fac, f"/dialogue/rounds/{round_.id}/open").status_code == 302
+    assert fetch(app, DialogueRound, round_.id).state is RoundState.OPEN
+    thread = make_thread(app, world.member, round_=round_)
+    assert send(fac, f"/dialogue/rounds/{round_.id}/close").status_code == 302
+    assert fetch(app, Thread, thread.id).locked is True
+    assert send(fac, f"/dialogue/rounds/{round_.id}/conclude",
+                {"synthesis": "Outcome text OT-1", "paragraphs": ["16"], "key_academia": "Share test data."}).status_code == 302
+    page = member.get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
+    assert "Concluded" in page and "OT-1" in page and "Share test data." in page
+    for path in ("open", "close", "conclude"):
+        assert send(fac, f"/dialogue/rounds/{round_.id}/{path}").status_code == 409
+    response = fac.get(f"/dialogue/rounds/{round_.id}/conclude")
+    assert response.status_code == 409 and "already concluded" in response.get_data(as_text=True)
+    response = fac.get(f"/dialogue/rounds/{round_.id}/edit")
+    assert response.status_code == 409 and "can no longer be edited" in response.get_data(as_text=True)
+    with app.test_request_context(), pytest.raises(Conflict, match="concluded round"):
+        dialogue_rounds.update_round(viewer(app, world.facilitator), round_.id, title="t", questions_source="q",
+                                     paragraphs=[16], tier=Tier.COMMUNITY, sharing_group_id=None,
+                                     opens_at=round_.opens_at, closes_at=round_.closes_at, chatham_house=False)
+
+
+def test_hostile_markdown_in_questions_and_synthesis_is_neutralised(app, world, client_for):
+    hostile = '<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)> **kept**'
+    now = utcnow()
+    with app.test_request_context():
+        round_ = dialogue_rounds.create_round(viewer(app, world.facilitator), title="Hostile", questions_source=hostile,
+                                              paragraphs=[16], tier=Tier.COMMUNITY, opens_at=now - timedelta(hours=1),
+                                              closes_at=now + timedelta(days=1))
+        dialogue_rounds.close_round(viewer(app, world.facilitator), round_.id)
+        dialogue_rounds.conclude_round(viewer(app, world.facilitator), round_.id, synthesis_source=hostile,
+                                       key_points={"state": "<script>alert(4)</script>"}, paragraphs=[16])
+    stored = fetch(app, DialogueRound, round_.id)
+    for html in (stored.questions_html, stored.synthesis_html):
+        assert "<script" not in html and "<img" not in html and "href=\"javascript" not in html
+        assert "<strong>kept</strong>" in html
+    page = client_for(world.member).get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(4)" in page

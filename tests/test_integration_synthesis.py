@@ -79,13 +79,18 @@ def test_synthesis_keeps_the_rounds_organisation_not_the_concluding_cofacilitato
 
 
 def test_chatham_house_synthesis_names_no_one(app, world, client_for):
-    round_ = make_round(app, world.facilitator, chatham_house=True, title="Frank exchange on escalation")
+    # Public, so that it also reaches the public Atom feeds.
+    round_ = make_round(app, world.facilitator, chatham_house=True, title="Frank exchange on escalation", tier=Tier.PUBLIC)
     _conclude(app, world.facilitator, round_)
     [synthesis] = _syntheses(app)
     assert synthesis.chatham_house
     for path in (f"/archive/{synthesis.id}", f"/archive/{synthesis.id}.md", f"/archive/{synthesis.id}.json",
-                 f"/archive/{synthesis.id}/citation", "/archive/?kind=outcome_synthesis"):
-        body = client_for(world.company_member).get(path).get_data(as_text=True)
+                 f"/archive/{synthesis.id}/citation", "/archive/?kind=outcome_synthesis", "/archive/feed.atom",
+                 "/archive/paragraphs/16/feed.atom", "/paragraphs/16"):
+        response = client_for(world.company_member).get(path)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert "Frank exchange on escalation" in body or path.endswith((".md", ".json", "citation")), path
         assert "Fatima Facilitator" not in body, path
         assert "Ministry of Defence NL" not in body, path
 
@@ -149,3 +154,28 @@ def test_round_page_links_to_its_synthesis_in_the_archive(app, world, client_for
     [synthesis] = _syntheses(app)
     page = client_for(world.company_member).get(f"/dialogue/rounds/{round_.id}").get_data(as_text=True)
     assert f'href="/archive/{synthesis.id}"' in page
+
+
+def test_round_and_archive_entry_are_written_in_one_transaction(app, world, monkeypatch):
+    from tests.dialogue_helpers import audit_actions, outbox
+    from webapp.models import DialogueRound
+
+    round_ = make_round(app, world.facilitator)
+    with app.test_request_context():
+        dialogue_rounds.close_round(viewer(app, world.facilitator), round_.id)
+    real = dialogue_rounds.add_outcome_synthesis
+
+    def publish_then_fail(*args, **kwargs):
+        real(*args, **kwargs)  # the archive entry is added to the session ...
+        raise RuntimeError("disk full")  # ... and then the transaction fails
+
+    monkeypatch.setattr(dialogue_rounds, "add_outcome_synthesis", publish_then_fail)
+    queued = len(outbox(app))
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        dialogue_rounds.conclude_round(viewer(app, world.facilitator), round_.id, synthesis_source="Outcome",
+                                       key_points={}, paragraphs=[16])
+    assert _syntheses(app) == []
+    assert audit_actions(app, "round.concluded") == [] and audit_actions(app, "submission.") == []
+    assert len(outbox(app)) == queued
+    with app.test_request_context():
+        assert database.session().get(DialogueRound, round_.id).concluded_at is None

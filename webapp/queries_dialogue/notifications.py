@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp import policy
-from webapp.models import CallParagraph, DialogueRound, Notification, Thread, Watch
+from webapp.models import CallParagraph, DialogueRound, Notification, Post, Thread, Watch
 from webapp.policy import Viewer
 from webapp.policy.dialogue import NOTIFICATION_TARGETS
 
@@ -43,7 +43,10 @@ def notifications(db: Session, viewer: Viewer, *, limit: int = 100) -> list[Noti
         entity = NOTIFICATION_TARGETS.get(kind)
         if entity is None:
             continue
-        for obj in db.scalars(policy.visible(select(entity).where(entity.id.in_(sorted(ids))), viewer, entity)):
+        stmt = select(entity).where(entity.id.in_(sorted(ids)))
+        if entity is Post:  # a post is named by its thread's title: load the threads with the posts
+            stmt = stmt.options(joinedload(Post.thread))
+        for obj in db.scalars(policy.visible(stmt, viewer, entity)):
             targets[(kind, obj.id)] = obj
     return [NotificationItem(row, targets[(row.object_kind, row.object_id)]) for row in rows
             if (row.object_kind, row.object_id) in targets]

@@ -168,6 +168,11 @@ def move_thread(
         else:
             target = None
             new = old
+        if thread.round is not None and thread.round.chatham_house and not (target is not None and target.chatham_house):
+            # Names were given under the rule: moving would show them to everyone (author_visible_to follows the
+            # thread's round). Like lifting the rule on a round with posts, this is never allowed.
+            raise Conflict("This thread was written under the Chatham House rule: it can only be moved into "
+                           "another round held under the rule.")
         declassified = not audience_within(new, old)
         if declassified and not confirm_declassification:
             raise Conflict("Moving the thread there would let people read it who cannot read it now. "
@@ -181,9 +186,9 @@ def move_thread(
         details = {"from_round_id": old_round_id, "to_round_id": target_round_id, "declassified": declassified,
                    "tier_before": old[0].code, "tier_after": new[0].code}
         _log(db, actor, "thread.moved", thread=thread, reason=cleaned, round_id=old_round_id, **details)
-        if target_round_id is not None:
-            db.add(ModerationEvent(actor_id=actor.user_id, round_id=target_round_id, thread_id=thread.id,
-                                   action="thread.moved", reason=cleaned, details=details))
+        # The destination's log (another round's, or the standalone threads' log) shows the move too.
+        db.add(ModerationEvent(actor_id=actor.user_id, round_id=target_round_id, thread_id=thread.id,
+                               action="thread.moved", reason=cleaned, details=details))
         enqueue(db, "thread", thread.id)
         for post_id in db.scalars(select(Post.id).where(Post.thread_id == thread.id)):
             enqueue(db, "post", post_id)

@@ -81,7 +81,7 @@ def target_url(obj: Any, *, external: bool = False) -> str:
     try:
         return url_for(presenter.endpoint, _external=external, **presenter.url_args(obj))
     except BuildError:  # the kind's blueprint is not registered in this app (e.g. a CLI-only app)
-        return 
+        return ""
 
 
 def _author_line(viewer: Viewer, obj: Any) -> str:

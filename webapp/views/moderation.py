@@ -153,7 +153,10 @@ def move_thread(thread_id: int):
         abort(403, description=_("Only the facilitators of this round can moderate it."))
     form = MoveForm()
     targets = [r for r in round_queries.round_choices_for_move(db, viewer) if r.id != thread.round_id]
-    form.target.choices = ([(STANDALONE, _("Stand alone (no round)"))] if thread.round_id else []) + [
+    under_rule = thread.round is not None and thread.round.chatham_house
+    if under_rule:  # only offer places where the rule still holds (the service refuses the others anyway)
+        targets = [r for r in targets if r.chatham_house]
+    form.target.choices = ([(STANDALONE, _("Stand alone (no round)"))] if thread.round_id and not under_rule else []) + [
         (str(r.id), r.title) for r in targets]
     error, status = None, 200
     if form.validate_on_submit():

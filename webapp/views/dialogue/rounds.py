@@ -134,6 +134,8 @@ def edit_round(round_id: int):
     round_ = _round_or_404(round_id)
     if not can_manage_round(current_viewer(), round_):
         abort(403, description=_("Only this round's facilitators can do this."))
+    if round_.state is RoundState.CONCLUDED:
+        abort(409, description=_("A concluded round can no longer be edited."))
     form = RoundForm()
     _round_form_choices(form)
     if not form.is_submitted():
@@ -187,6 +189,8 @@ def conclude_round(round_id: int):
     round_ = _round_or_404(round_id)
     if not can_manage_round(current_viewer(), round_):
         abort(403, description=_("Only this round's facilitators can do this."))
+    if round_.state is RoundState.CONCLUDED:
+        abort(409, description=_("This round is already concluded."))
     form = ConcludeForm()
     form.paragraphs.choices = [(p.number, f"{p.number}. {p.title}") for p in round_queries.paragraph_choices(session())]
     if not form.is_submitted():

@@ -154,6 +154,8 @@ def edit_post(post_id: int):
     post = _visible_post_or_404(post_id)
     if not can_edit_post(current_viewer(), post):
         abort(403, description=_("Only the author can change this post."))
+    if post.is_deleted:  # the form would show the deleted text again
+        abort(409, description=_("This post was deleted."))
     form = EditPostForm()
     if not form.is_submitted():
         form.body.data = post.body_source
@@ -199,6 +201,8 @@ def flag_post(post_id: int):
     post = _visible_post_or_404(post_id)
     if not can_flag_post(current_viewer(), post):
         abort(403, description=_("You cannot flag this post."))
+    if post.is_deleted:  # the page would show the deleted text again
+        abort(409, description=_("This post was deleted."))
     form = FlagForm()
     error, status = None, 200
     if form.validate_on_submit():
