@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEFAULT_PASSWORD
@@ -119,7 +120,7 @@ def test_pages_are_accessible(page, live_server, make_user, make_group, make_org
     # form errors are announced and still accessible
     page.goto(live_server + "/register")
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_role("alert").count() == 1
+    expect(page.get_by_role("alert")).to_have_count(1)
     assert_accessible(page)
 
     _sign_in(page, live_server, admin.email, DEFAULT_PASSWORD)

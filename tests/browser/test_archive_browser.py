@@ -39,8 +39,8 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     page.get_by_label("Lifecycle stage").select_option("use")
     assert_accessible(page)
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Fallback procedures when the decision aid fails"
-    assert page.locator("strong", has_text="offline").count() == 1
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fallback procedures when the decision aid fails")
+    expect(page.locator("strong", has_text="offline")).to_have_count(1)
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_text("Submitted for review.")).to_be_visible()
 
@@ -68,7 +68,7 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     assert_accessible(page)
     page.go_back()
     page.get_by_role("button", name="Show differences").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Changes from revision 1 to revision 3"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Changes from revision 1 to revision 3")
     assert_accessible(page)
 
 
@@ -83,7 +83,7 @@ def test_outcome_synthesis_page_is_accessible(app, page, live_server, make_user)
     )
     page.goto(f"{live_server}/archive/{synthesis.id}")
     expect(page.get_by_role("heading", name="Key points per stakeholder type")).to_be_visible()
-    assert page.locator("dd em", has_text="norms").count() == 1
+    expect(page.locator("dd em", has_text="norms")).to_have_count(1)
     expect(page.get_by_text("Facilitators of the dialogue round").first).to_be_visible()
-    assert page.get_by_text("Fay Facilitator").count() == 0
+    expect(page.get_by_text("Fay Facilitator")).to_have_count(0)
     assert_accessible(page)

@@ -48,7 +48,7 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     page.get_by_label("Title").fill("Operator training")
     page.get_by_label("First post").fill("How long should operators **train**?")
     page.get_by_role("button", name="Start the thread").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Operator training"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Operator training")
     page.get_by_label("Your post").fill("At least two weeks, in my experience.")
     page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Your post is added.")).to_be_visible()

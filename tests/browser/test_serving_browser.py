@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.serving import served
 
@@ -19,4 +20,4 @@ def test_chromium_signs_in_over_plain_http_on_loopback(page, tmp_path):
         cookies = {c["name"]: c for c in page.context.cookies()}
         assert cookies["reaim_session"]["httpOnly"] and cookies["reaim_session"]["sameSite"] == "Lax"
         page.goto(base + "/admin/")
-        assert page.get_by_role("heading", level=1).inner_text() == "Administration"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
