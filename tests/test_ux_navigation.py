@@ -13,3 +13,40 @@ def test_home_page_marks_no_navigation_entry_as_current(client):
 def test_about_page_is_marked_current(client):
     body = client.get("/about").get_data(as_text=True)
     assert re.search(r'href="/about" aria-current="page"', body)
+
+
+def test_paragraph_page_offers_share_links_that_preselect_the_paragraph(make_user, client_for):
+    body = client_for(make_user()).get("/paragraphs/14").get_data(as_text=True)
+    assert 'href="/archive/new/lesson_learnt?paragraph=14"' in body
+    assert 'href="/archive/new/good_practice?paragraph=14"' in body
+    assert 'href="/archive/new/responsible_ai_policy?paragraph=14"' in body
+    assert 'href="/dialogue/threads/new?paragraph=14"' in body
+
+
+def test_paragraph_page_asks_anonymous_readers_to_sign_in_to_share(client):
+    body = client.get("/paragraphs/14").get_data(as_text=True)
+    assert "/archive/new/" not in body
+    assert 'href="/sign-in?next=/paragraphs/14"' in body
+
+
+def test_new_submission_form_ticks_the_paragraph_it_came_from_and_names_paragraphs(make_user, client_for):
+    body = client_for(make_user()).get("/archive/new/lesson_learnt?paragraph=14").get_data(as_text=True)
+    assert _checked(body, 14)
+    assert not _checked(body, 13)
+    assert "14. Exchange of good practices and lessons learnt" in body
+
+
+def test_new_submission_form_ignores_an_out_of_range_paragraph(make_user, client_for):
+    response = client_for(make_user()).get("/archive/new/lesson_learnt?paragraph=99")
+    assert response.status_code == 200
+    assert "checked" not in response.get_data(as_text=True)
+
+
+def test_new_thread_form_ticks_the_paragraph_it_came_from(make_user, client_for):
+    body = client_for(make_user()).get("/dialogue/threads/new?paragraph=9").get_data(as_text=True)
+    assert _checked(body, 9)
+    assert not _checked(body, 14)
+
+
+def _checked(body: str, number: int) -> bool:
+    return bool(re.search(rf'<input[^>]*(checked[^>]*value="{number}"|value="{number}"[^>]*checked)', body))

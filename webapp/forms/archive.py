@@ -80,6 +80,15 @@ class SubmissionForm(FlaskForm):
         """Offer the author's own sharing groups."""
         self.sharing_group_id.choices = [("", _l("No sharing group"))] + [(str(g.id), g.name) for g in groups]
 
+    def set_paragraph_titles(self, paragraphs) -> None:
+        """Label each paragraph checkbox with its number and title, so authors need not look them up."""
+        self.paragraphs.choices = [(p.number, f"{p.number}. {p.title}") for p in paragraphs]
+
+    def preselect_paragraph(self, number: int | None) -> None:
+        """Tick the paragraph the author came from (a blank form only; out-of-range numbers are ignored)."""
+        if number is not None and FIRST_PARAGRAPH <= number <= LAST_PARAGRAPH:
+            self.paragraphs.data = [number]
+
     def service_data(self) -> dict[str, Any]:
         """The validated values, keyed as the services expect."""
         data = {
