@@ -50,3 +50,25 @@ def test_new_thread_form_ticks_the_paragraph_it_came_from(make_user, client_for)
 
 def _checked(body: str, number: int) -> bool:
     return bool(re.search(rf'<input[^>]*(checked[^>]*value="{number}"|value="{number}"[^>]*checked)', body))
+
+
+def test_home_page_shows_every_persona_where_to_start(client):
+    body = client.get("/").get_data(as_text=True)
+    for heading in ("Share a lesson learnt", "Publish a policy or good practice", "Take part in dialogue",
+                    "Search the archive"):
+        assert heading in body
+    assert 'href="/dialogue/"' in body and 'href="/archive/"' in body and 'href="/search"' in body
+    assert "/archive/new/" not in body  # anonymous readers are asked to register instead
+    assert "/dialogue/rounds/new" not in body
+
+
+def test_home_page_links_verified_members_to_their_forms(make_user, client_for):
+    body = client_for(make_user(roles=("member",))).get("/").get_data(as_text=True)
+    assert 'href="/archive/new/lesson_learnt"' in body
+    assert 'href="/archive/new/responsible_ai_policy"' in body
+    assert "/dialogue/rounds/new" not in body
+
+
+def test_home_page_links_facilitators_to_create_a_round(make_user, client_for):
+    body = client_for(make_user(roles=("member", "facilitator"))).get("/").get_data(as_text=True)
+    assert 'href="/dialogue/rounds/new"' in body
