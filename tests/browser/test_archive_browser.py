@@ -36,6 +36,7 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     page.get_by_label("Conclusion", exact=True).fill("No drill covered the outage.")
     page.get_by_label("Recommendation", exact=True).fill("Drill manual fallback every quarter.")
     page.get_by_label("Lifecycle stage").select_option("use")
+    page.get_by_label("Access tier").select_option("public")
     assert_accessible(page)
     page.get_by_role("button", name="Save draft").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Fallback procedures when the decision aid fails"

@@ -59,8 +59,8 @@ class SubmissionForm(FlaskForm):
     tier = SelectField(
         FIELD_LABELS["tier"],
         description=_l("Who may read it. You can choose up to your own clearance."),
-        choices=tier_choices(),
-        validators=[DataRequired()],
+        choices=[("", _l("Choose who may read it"))] + tier_choices(),
+        validators=[DataRequired(_l("Choose who may read it."))],
         validate_choice=False,  # the service explains an unknown tier or one above the author's clearance
     )
     sharing_group_id = SelectField(
@@ -79,6 +79,13 @@ class SubmissionForm(FlaskForm):
     def set_groups(self, groups) -> None:
         """Offer the author's own sharing groups."""
         self.sharing_group_id.choices = [("", _l("No sharing group"))] + [(str(g.id), g.name) for g in groups]
+
+    def limit_tiers(self, ceiling: Tier, keep: Tier | None = None) -> None:
+        """Offer the tiers up to the author's clearance (and the item's current tier), after an explicit blank:
+        nobody publishes publicly by leaving a default untouched."""
+        allowed = [(code, label) for code, label in tier_choices() if Tier.from_code(code) <= ceiling or
+                   (keep is not None and code == keep.code)]
+        self.tier.choices = [("", _l("Choose who may read it"))] + allowed
 
     def set_paragraph_titles(self, paragraphs) -> None:
         """Label each paragraph checkbox with its number and title, so authors need not look them up."""
