@@ -47,3 +47,15 @@ def test_chosen_tier_is_saved(make_user, client_for, form_token):
     response = client.post("/archive/new/lesson_learnt", data=_post_data(token, tier="restricted"))
     assert response.status_code == 302
     assert "TLP:AMBER" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_error_summary_links_to_each_field_in_error(make_user, client_for, form_token):
+    client = client_for(make_user("restricted"))
+    token = form_token(client, "/archive/new/lesson_learnt")
+    data = _post_data(token, tier="", title="")
+    data.pop("paragraphs")
+    body = client.post("/archive/new/lesson_learnt", data=data).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary".*?</div>', body, re.S).group(0)
+    assert '<a href="#title">Title</a>: A title is required.' in summary
+    assert '<a href="#tier">Access tier</a>: Choose who may read it.' in summary
+    assert 'href="#paragraphs"' in summary and 'id="paragraphs"' in body
