@@ -72,3 +72,13 @@ def test_home_page_links_verified_members_to_their_forms(make_user, client_for):
 def test_home_page_links_facilitators_to_create_a_round(make_user, client_for):
     body = client_for(make_user(roles=("member", "facilitator"))).get("/").get_data(as_text=True)
     assert 'href="/dialogue/rounds/new"' in body
+
+
+def test_short_timestamps_spell_out_the_month_and_name_the_time_zone(app):
+    from datetime import datetime, timezone
+
+    from webapp.templating import utc_datetime
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = utc_datetime(datetime(2026, 5, 6, 14, 30, tzinfo=timezone.utc), "short")
+    assert shown == "May 6, 2026, 2:30\u202fPM UTC" or shown == "May 6, 2026, 2:30 PM UTC"
