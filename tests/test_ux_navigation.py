@@ -82,3 +82,16 @@ def test_short_timestamps_spell_out_the_month_and_name_the_time_zone(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         shown = utc_datetime(datetime(2026, 5, 6, 14, 30, tzinfo=timezone.utc), "short")
     assert shown == "May 6, 2026, 2:30\u202fPM UTC" or shown == "May 6, 2026, 2:30 PM UTC"
+
+
+def test_conclude_page_says_who_will_read_the_synthesis_and_links_back_to_the_threads(app, make_user, client_for):
+    from tests.dialogue_helpers import make_round, send
+    from webapp.models import Tier
+
+    facilitator = make_user("restricted", roles=("facilitator",))
+    round_ = make_round(app, facilitator, tier=Tier.RESTRICTED)
+    client = client_for(facilitator)
+    send(client, f"/dialogue/rounds/{round_.id}/close")
+    body = client.get(f"/dialogue/rounds/{round_.id}/conclude").get_data(as_text=True)
+    assert "Who will read it: the same readers as the round" in body and "TLP:AMBER" in body
+    assert f'href="/dialogue/rounds/{round_.id}#threads"' in body
