@@ -59,3 +59,15 @@ def test_error_summary_links_to_each_field_in_error(make_user, client_for, form_
     assert '<a href="#title">Title</a>: A title is required.' in summary
     assert '<a href="#tier">Access tier</a>: Choose who may read it.' in summary
     assert 'href="#paragraphs"' in summary and 'id="paragraphs"' in body
+
+
+def test_public_item_with_a_sharing_group_is_refused_by_the_form(app, make_user, make_group, client_for, form_token):
+    author = make_user("restricted")
+    group = make_group(users=(author,))
+    client = client_for(author)
+    token = form_token(client, "/archive/new/lesson_learnt")
+    response = client.post("/archive/new/lesson_learnt", data=_post_data(token, tier="public", sharing_group_id=group.id))
+    assert response.status_code == 400
+    assert "Anyone can read a public item, so a group cannot limit it." in response.get_data(as_text=True)
+    response = client.post("/archive/new/lesson_learnt", data=_post_data(token, tier="community", sharing_group_id=group.id))
+    assert response.status_code == 302

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.models import SubmissionKind, Tier
@@ -65,7 +65,8 @@ class SubmissionForm(FlaskForm):
     )
     sharing_group_id = SelectField(
         FIELD_LABELS["sharing_group_id"],
-        description=_l("Optional: limit readers to a group you belong to (required reading for confidential items)."),
+        description=_l("Optional: only this group's members (and your own organisation) may read it. "
+                       "Confidential items without a group stay inside your organisation."),
         choices=[("", _l("No sharing group"))],
         validate_choice=False,  # the service refuses a group the author is not in, with a clear message
     )
@@ -79,6 +80,12 @@ class SubmissionForm(FlaskForm):
     def set_groups(self, groups) -> None:
         """Offer the author's own sharing groups."""
         self.sharing_group_id.choices = [("", _l("No sharing group"))] + [(str(g.id), g.name) for g in groups]
+
+    def validate_sharing_group_id(self, field) -> None:
+        """A public item is readable by anyone: a group would look like a limit and limit nothing."""
+        if field.data and self.tier.data == Tier.PUBLIC.code:
+            raise ValidationError(_l("Anyone can read a public item, so a group cannot limit it. "
+                                     "Choose Community or a higher tier to share it with this group only."))
 
     def limit_tiers(self, ceiling: Tier, keep: Tier | None = None) -> None:
         """Offer the tiers up to the author's clearance (and the item's current tier), after an explicit blank:
