@@ -83,7 +83,8 @@ class SubmissionForm(FlaskForm):
 
     def validate_sharing_group_id(self, field) -> None:
         """A public item is readable by anyone: a group would look like a limit and limit nothing."""
-        if field.data and self.tier.data == Tier.PUBLIC.code:
+        own_groups = {value for value, _label in field.choices if value}  # others get the service's message
+        if field.data in own_groups and self.tier.data == Tier.PUBLIC.code:
             raise ValidationError(_l("Anyone can read a public item, so a group cannot limit it. "
                                      "Choose Community or a higher tier to share it with this group only."))
 
