@@ -71,3 +71,21 @@ def test_public_item_with_a_sharing_group_is_refused_by_the_form(app, make_user,
     assert "Anyone can read a public item, so a group cannot limit it." in response.get_data(as_text=True)
     response = client.post("/archive/new/lesson_learnt", data=_post_data(token, tier="community", sharing_group_id=group.id))
     assert response.status_code == 302
+
+
+def test_incomplete_draft_says_what_is_missing_instead_of_offering_a_doomed_submit(make_user, client_for, form_token):
+    client = client_for(make_user("restricted"))
+    token = form_token(client, "/archive/new/lesson_learnt")
+    response = client.post("/archive/new/lesson_learnt", data=_post_data(token, recommendation="", lifecycle_stage=""))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Before you can submit it for review, complete: Recommendation, Lifecycle stage." in page
+    assert "Submit for review" not in page
+    assert "Edit the draft" in page
+
+
+def test_complete_draft_offers_submit(make_user, client_for, form_token):
+    client = client_for(make_user("restricted"))
+    token = form_token(client, "/archive/new/lesson_learnt")
+    page = client.get(client.post("/archive/new/lesson_learnt", data=_post_data(token)).headers["Location"])
+    assert "Submit for review" in page.get_data(as_text=True)
+    assert "Before you can submit" not in page.get_data(as_text=True)
