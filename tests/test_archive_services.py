@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.archive_helpers import lesson_data, policy_data, practice_data, viewer
+from tests.dialogue_helpers import make_round
 from webapp.db import session
 from webapp.models import AuditEvent, SearchOutboxEntry, Submission, SubmissionRevision, SubmissionStatus, Tier
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
@@ -258,10 +259,11 @@ def test_policy_versions_share_a_series(people):
         create_policy_version(author, s.id)
 
 
-def test_outcome_synthesis_is_published_directly_by_facilitators(people):
+def test_outcome_synthesis_is_published_directly_by_facilitators(app, people):
+    round_id = make_round(app, people["facilitator"]).id  # submissions.round_id references a real round
     facilitator = viewer(people["facilitator"])
     kwargs = dict(
-        round_id=7, title="Outcome of round 7", summary="What we heard.", body_source="## Findings\n\nMany.",
+        round_id=round_id, title="Outcome of round 7", summary="What we heard.", body_source="## Findings\n\nMany.",
         key_points={"state": "States want *norms*.", "academia": "Research access."}, paragraphs=[16],
         tier="public", sharing_group_id=None, chatham_house=True,
     )
@@ -272,7 +274,7 @@ def test_outcome_synthesis_is_published_directly_by_facilitators(people):
     with pytest.raises(ServiceError, match="paragraph"):
         publish_outcome_synthesis(facilitator, **{**kwargs, "paragraphs": [26]})
     s = publish_outcome_synthesis(facilitator, **kwargs)
-    assert s.status is SubmissionStatus.PUBLISHED and s.published_at and s.round_id == 7 and s.chatham_house
+    assert s.status is SubmissionStatus.PUBLISHED and s.published_at and s.round_id == round_id and s.chatham_house
     assert "<h2>Findings</h2>" in s.body_html
     assert s.key_points == {"state": "States want *norms*.", "academia": "Research access."}
     assert _actions(s.id) == ["submission.synthesis_published"]

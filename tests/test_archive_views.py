@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.archive_helpers import lesson_data, policy_data, practice_data, viewer
+from tests.dialogue_helpers import make_round
 from webapp.db import session
 from webapp.models import AuditEvent, Submission
 from webapp.services.outcome_synthesis import publish_outcome_synthesis
@@ -179,8 +180,9 @@ def test_paragraph_page_groups_by_stakeholder_type(world, published, client_for,
     published(world["company_author"], f, "good_practice", practice_data(paragraphs=[14], title="Company practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="State practice"))
     published(world["state_author"], f, "good_practice", practice_data(paragraphs=[14], title="Hidden", tier="community"))
+    round_id = make_round(app, f).id  # submissions.round_id references a real round (migration 0005)
     with app.test_request_context():
-        publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.", body_source="Text",
+        publish_outcome_synthesis(viewer(f), round_id=round_id, title="Round outcome", summary="Heard.", body_source="Text",
                                   key_points={}, paragraphs=[14], tier="public", sharing_group_id=None,
                                   chatham_house=True)
     page = _text(client_for(None).get("/paragraphs/14"))
@@ -193,9 +195,10 @@ def test_paragraph_page_groups_by_stakeholder_type(world, published, client_for,
 
 def test_chatham_house_synthesis_hides_the_author_everywhere(world, published, client_for, app):
     f = world["facilitator"]
+    round_id = make_round(app, f).id
     with app.test_request_context():
         org_name = session().get(type(f), f.id).organisation.name
-        item = publish_outcome_synthesis(viewer(f), round_id=3, title="Round outcome", summary="Heard.",
+        item = publish_outcome_synthesis(viewer(f), round_id=round_id, title="Round outcome", summary="Heard.",
                                          body_source="Text", key_points={"state": "Norms."}, paragraphs=[16],
                                          tier="public", sharing_group_id=None, chatham_house=True)
     client = client_for(None)
