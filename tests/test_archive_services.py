@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.archive_helpers import lesson_data, policy_data, practice_data, viewer
+from tests.dialogue_helpers import make_round
 from webapp.db import session
 from webapp.models import AuditEvent, SearchOutboxEntry, Submission, SubmissionRevision, SubmissionStatus, Tier
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
@@ -259,7 +260,6 @@ def test_policy_versions_share_a_series(people):
 
 
 def test_outcome_synthesis_is_published_directly_by_facilitators(people, app):
-    from tests.dialogue_helpers import make_round
 
     round_ = make_round(app, people["facilitator"])
     facilitator = viewer(people["facilitator"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel.speaklater import LazyString
 
 from webapp import navigation
@@ -22,9 +22,13 @@ def _select_locale() -> str:
 
 
 def utc_datetime(value: datetime | None, style: str = "medium") -> str:
-    """A timestamp formatted for the reader's locale, always with its time zone."""
+    """A timestamp formatted for the reader's locale, always with its time zone. 'short' keeps the time short
+    but spells out the month: an all-numeric date (11/12/26) reads differently in different countries."""
     if value is None:
         return ""
+    if style == "short":
+        pattern = str(get_locale().datetime_formats.get("medium", "{1}, {0}"))
+        return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short")) + " UTC"
     return f"{format_datetime(value, style)} UTC"
 
 

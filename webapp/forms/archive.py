@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.models import SubmissionKind, Tier
@@ -59,13 +59,14 @@ class SubmissionForm(FlaskForm):
     tier = SelectField(
         FIELD_LABELS["tier"],
         description=_l("Who may read it. You can choose up to your own clearance."),
-        choices=tier_choices(),
-        validators=[DataRequired()],
+        choices=[("", _l("Choose who may read it"))] + tier_choices(),
+        validators=[DataRequired(_l("Choose who may read it."))],
         validate_choice=False,  # the service explains an unknown tier or one above the author's clearance
     )
     sharing_group_id = SelectField(
         FIELD_LABELS["sharing_group_id"],
-        description=_l("Optional: limit readers to a group you belong to (required reading for confidential items)."),
+        description=_l("Optional: only this group's members (and your own organisation) may read it. "
+                       "Confidential items without a group stay inside your organisation."),
         choices=[("", _l("No sharing group"))],
         validate_choice=False,  # the service refuses a group the author is not in, with a clear message
     )
@@ -79,6 +80,29 @@ class SubmissionForm(FlaskForm):
     def set_groups(self, groups) -> None:
         """Offer the author's own sharing groups."""
         self.sharing_group_id.choices = [("", _l("No sharing group"))] + [(str(g.id), g.name) for g in groups]
+
+    def validate_sharing_group_id(self, field) -> None:
+        """A public item is readable by anyone: a group would look like a limit and limit nothing."""
+        own_groups = {value for value, _label in field.choices if value}  # others get the service's message
+        if field.data in own_groups and self.tier.data == Tier.PUBLIC.code:
+            raise ValidationError(_l("Anyone can read a public item, so a group cannot limit it. "
+                                     "Choose Community or a higher tier to share it with this group only."))
+
+    def limit_tiers(self, ceiling: Tier, keep: Tier | None = None) -> None:
+        """Offer the tiers up to the author's clearance (and the item's current tier), after an explicit blank:
+        nobody publishes publicly by leaving a default untouched."""
+        allowed = [(code, label) for code, label in tier_choices() if Tier.from_code(code) <= ceiling or
+                   (keep is not None and code == keep.code)]
+        self.tier.choices = [("", _l("Choose who may read it"))] + allowed
+
+    def set_paragraph_titles(self, paragraphs) -> None:
+        """Label each paragraph checkbox with its number and title, so authors need not look them up."""
+        self.paragraphs.choices = [(p.number, f"{p.number}. {p.title}") for p in paragraphs]
+
+    def preselect_paragraph(self, number: int | None) -> None:
+        """Tick the paragraph the author came from (a blank form only; out-of-range numbers are ignored)."""
+        if number is not None and FIRST_PARAGRAPH <= number <= LAST_PARAGRAPH:
+            self.paragraphs.data = [number]
 
     def service_data(self) -> dict[str, Any]:
         """The validated values, keyed as the services expect."""

@@ -37,7 +37,7 @@ from webapp.queries_archive.labels import (
     STATUS_LABELS,
     TIER_LABELS,
 )
-from webapp.services.submission_fields import snapshot
+from webapp.services.submission_fields import missing_for_submission, snapshot
 from webapp.services.submission_workflow import TRANSITIONS
 from webapp.services.submissions import record_submission_read
 
@@ -96,7 +96,10 @@ def _permissions(item: Submission) -> dict[str, bool]:
     status = item.status
     return {
         "edit": can_edit_submission(viewer, item),
-        "submit": can_submit(viewer, item) and status in TRANSITIONS["submit"],
+        "submit": can_submit(viewer, item) and status in TRANSITIONS["submit"] and not missing_for_submission(item),
+        "complete_to_submit": (
+            missing_for_submission(item) if can_submit(viewer, item) and status in TRANSITIONS["submit"] else []
+        ),
         "review": can_review(viewer, item) and status in TRANSITIONS["publish"],
         "withdraw": can_withdraw(viewer, item) and status in TRANSITIONS["withdraw"],
         "archive": can_archive(viewer, item) and status in TRANSITIONS["archive"],

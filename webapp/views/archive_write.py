@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from webapp import policy, queries
 from webapp.auth import current_viewer, login_required, verified_required
 from webapp.db import session
 from webapp.forms.archive import FORMS, ActionForm, ReturnForm, SubmissionForm, TierForm
@@ -67,6 +68,10 @@ def create(kind: str):
     submission_kind = _kind_or_404(kind)
     form: SubmissionForm = FORMS[submission_kind]()
     form.set_groups(_own_groups())
+    form.set_paragraph_titles(queries.all_paragraphs(session()))
+    form.limit_tiers(policy.max_authoring_tier(current_viewer()))
+    if _is_get():
+        form.preselect_paragraph(request.args.get("paragraph", type=int))
     if form.validate_on_submit():
         try:
             item = submissions.create_submission(current_viewer(), submission_kind, form.service_data())
@@ -93,6 +98,8 @@ def edit(submission_id: int):
     form_class = FORMS[item.kind]
     form = form_class(formdata=None, data=_current_values(item)) if _is_get() else form_class()
     form.set_groups(_own_groups())
+    form.set_paragraph_titles(queries.all_paragraphs(session()))
+    form.limit_tiers(policy.max_authoring_tier(current_viewer()), keep=item.tier)
     if not _is_get() and form.validate_on_submit():
         try:
             submissions.update_submission(

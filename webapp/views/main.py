@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from webapp import navigation, queries
 from webapp.auth import current_viewer
 from webapp.db import session
+from webapp.policy.archive import can_create_submission
+from webapp.policy.dialogue import can_create_round
 
 bp = Blueprint("main", __name__)
 navigation.add("main.about", _l("About"), 90)
@@ -14,8 +16,10 @@ navigation.add("main.about", _l("About"), 90)
 
 @bp.get("/")
 def index():
-    """The home page: the featured paragraphs of the Call and how to take part."""
-    return render_template("main/index.html", featured=queries.featured_paragraphs(session()), viewer=current_viewer())
+    """The home page: where each kind of participant starts, and the featured paragraphs of the Call."""
+    viewer = current_viewer()
+    can = {"contribute": can_create_submission(viewer), "create_round": can_create_round(viewer)}
+    return render_template("main/index.html", featured=queries.featured_paragraphs(session()), viewer=viewer, can=can)
 
 
 @bp.get("/about")

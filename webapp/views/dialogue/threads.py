@@ -49,6 +49,9 @@ def _new_thread(round_=None):
     form = ThreadForm()
     fill_tier_choices(form)
     form.paragraphs.choices = [(p.number, f"{p.number}. {p.title}") for p in round_queries.paragraph_choices(session())]
+    came_from = request.args.get("paragraph", type=int)
+    if request.method == "GET" and round_ is None and came_from in dict(form.paragraphs.choices):
+        form.paragraphs.data = [came_from]  # started from a paragraph page: tag the thread with it
     if not form.validate_on_submit():
         return _thread_form_page(form, round_, status=400 if form.is_submitted() else 200)
     try:
