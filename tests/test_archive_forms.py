@@ -400,3 +400,15 @@ def test_dropping_the_sharing_group_is_a_declassification(app, people, signed_in
         event = session().scalars(select(AuditEvent).where(AuditEvent.action == "submission.declassified")).one()
         assert event.object_id == item.id and event.actor_id == people["author"].id
         assert event.details["group_before"] == group.id and event.details["group"] is None
+
+
+def test_service_refuses_public_with_a_sharing_group(app, make_user, make_group):
+    """The form refuses it too; the service is where a forged request is stopped."""
+    from tests.archive_helpers import practice_data, viewer
+    from webapp.services import ServiceError
+    from webapp.services.submissions import create_submission
+
+    author = make_user(clearance="restricted")
+    group = make_group(users=[author])
+    with app.test_request_context(), pytest.raises(ServiceError, match="cannot be limited to a sharing group"):
+        create_submission(viewer(author), "good_practice", practice_data(tier="public", sharing_group_id=group.id))

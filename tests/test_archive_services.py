@@ -260,7 +260,6 @@ def test_policy_versions_share_a_series(people):
 
 
 def test_outcome_synthesis_is_published_directly_by_facilitators(people, app):
-
     round_ = make_round(app, people["facilitator"])
     facilitator = viewer(people["facilitator"])
     kwargs = dict(

@@ -97,6 +97,10 @@ def check_audience(actor: Viewer, tier: Tier, sharing_group_id: int | None) -> N
         )
     if not may_assign_group(actor, sharing_group_id):
         raise ServiceError("You can only limit an item to a sharing group you belong to.")
+    if tier is Tier.PUBLIC and sharing_group_id is not None:
+        # A group narrows readers only above public; accepting both would publish to everyone unannounced.
+        raise ServiceError("A public item is open to everyone, so it cannot be limited to a sharing group: "
+                           "choose the community tier or higher.")
 
 
 def _paragraphs(db: Session, value: Any) -> list[CallParagraph]:
