@@ -11,6 +11,7 @@ the pages offer (no typed URLs except to prove that something is NOT reachable).
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.conftest import DEFAULT_PASSWORD
@@ -55,7 +56,7 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
 
     sign_in(page, live_server, representative)
     home = page.get_by_role("main")
-    assert home.get_by_role("heading", name="Where to start").is_visible()
+    expect(home.get_by_role("heading", name="Where to start")).to_be_visible()
     assert_accessible(page)
     home.get_by_role("link", name="By paragraph of the Call").click()
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
@@ -76,24 +77,24 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     assert_accessible(page)
     summary.get_by_role("link", name="Access tier").click()
     assert page.evaluate("document.activeElement.id") == "tier"
-    assert page.locator("#tier option[value=confidential]").count() == 0  # above her clearance: not offered
+    expect(page.locator("#tier option[value=confidential]")).to_have_count(0)  # above her clearance: not offered
     page.get_by_label("Access tier").select_option("restricted")
     page.get_by_label("Discussion", exact=True).fill("Operators hesitated.")
     page.get_by_label("Conclusion", exact=True).fill("No drill covered the outage.")
     page.get_by_label("Recommendation", exact=True).fill("Drill manual fallback every quarter.")
     page.get_by_role("button", name="Save draft").click()
 
-    assert page.get_by_role("heading", level=1).inner_text() == title
-    assert page.get_by_text("TLP:AMBER").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_text("TLP:AMBER").first).to_be_visible()
     item_url = page.url
     # The draft says what is still needed before review, instead of a Submit button that would fail.
-    assert page.get_by_text("Before you can submit it for review, complete: Lifecycle stage.").is_visible()
-    assert page.get_by_role("button", name="Submit for review").count() == 0
+    expect(page.get_by_text("Before you can submit it for review, complete: Lifecycle stage.")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit for review")).to_have_count(0)
     page.get_by_role("link", name="Edit the draft").click()
     page.get_by_label("Lifecycle stage").select_option("use")
     page.get_by_role("button", name="Save changes").click()
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Submitted for review.").is_visible()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()
     assert_accessible(page)
 
     review_and_publish(page, live_server, reviewer, title)
@@ -102,8 +103,8 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Call to Action").click()
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
     page.get_by_role("link", name=title).click()
-    assert page.get_by_text("Kenya Defence Forces").first.is_visible()
-    assert page.get_by_text("TLP:AMBER").first.is_visible()
+    expect(page.get_by_text("Kenya Defence Forces").first).to_be_visible()
+    expect(page.get_by_text("TLP:AMBER").first).to_be_visible()
     assert_accessible(page)
 
     sign_in(page, live_server, community_reader)
@@ -141,9 +142,9 @@ def test_company_publishes_its_policy_to_a_named_group_only(page, live_server, m
     assert_accessible(page)
     page.get_by_label("Access tier").select_option("community")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_role("heading", level=1).inner_text() == title
-    assert page.get_by_text("TLP:GREEN").first.is_visible()
-    assert page.get_by_text("Trusted testing partners").first.is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_text("TLP:GREEN").first).to_be_visible()
+    expect(page.get_by_text("Trusted testing partners").first).to_be_visible()
     item_url = page.url
     page.get_by_role("button", name="Submit for review").click()
     assert_accessible(page)
@@ -155,7 +156,7 @@ def test_company_publishes_its_policy_to_a_named_group_only(page, live_server, m
     page.get_by_label("Type", exact=True).select_option("responsible_ai_policy")
     page.get_by_role("button", name="Apply filters").click()
     page.get_by_role("link", name=title).click()
-    assert page.get_by_text("Human judgement stays with the operator.").is_visible()
+    expect(page.get_by_text("Human judgement stays with the operator.")).to_be_visible()
 
     sign_in(page, live_server, outsider)  # confidential clearance, but not in the group
     assert not_found(page, item_url)
@@ -179,10 +180,10 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     page.get_by_label("Chatham House rule").check()
     assert_accessible(page)
     page.get_by_role("button", name="Create the round").click()
-    assert page.get_by_role("heading", level=1).inner_text() == round_title
+    expect(page.get_by_role("heading", level=1)).to_have_text(round_title)
     if page.get_by_role("button", name="Open the round now").count():
         page.get_by_role("button", name="Open the round now").click()
-    assert page.get_by_text("Chatham House rule").first.is_visible()
+    expect(page.get_by_text("Chatham House rule").first).to_be_visible()
     round_url = page.url
 
     sign_in(page, live_server, participant)
@@ -192,19 +193,19 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     page.get_by_label("Title", exact=True).fill("Where must a human decide?")
     page.get_by_label("First post", exact=True).fill("Target confirmation, always.")
     page.get_by_role("button", name="Start the thread").click()
-    assert page.get_by_text("Your thread is started.").is_visible()
+    expect(page.get_by_text("Your thread is started.")).to_be_visible()
 
     sign_in(page, live_server, reader)
     page.goto(round_url)
     page.get_by_role("link", name="Where must a human decide?").click()
     assert "Min-jun Park" not in page.content() and "Ministry of National Defense KR" not in page.content()
-    assert page.get_by_text("A participant (Chatham House rule)").first.is_visible()
+    expect(page.get_by_text("A participant (Chatham House rule)").first).to_be_visible()
 
     sign_in(page, live_server, facilitator)
     page.goto(round_url)
     page.get_by_role("button", name="Close the round and lock its threads").click()
     page.get_by_role("link", name="Write the outcome synthesis and conclude").click()
-    assert page.get_by_text("Who will read it: the same readers as the round").is_visible()
+    expect(page.get_by_text("Who will read it: the same readers as the round")).to_be_visible()
     page.get_by_label("Outcome synthesis", exact=True).fill("Participants agreed that **target confirmation** stays human.")
     page.get_by_label("Key points: states").fill("Confirmation must stay with an operator.")
     assert_accessible(page)
@@ -218,7 +219,7 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Archive", exact=True).click()
     page.get_by_label("Type", exact=True).select_option("outcome_synthesis")
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("link", name=f"Outcome of the dialogue round: {round_title}").is_visible()
+    expect(page.get_by_role("link", name=f"Outcome of the dialogue round: {round_title}")).to_be_visible()
 
 
 def _published_material(app, make_org, make_user):
@@ -238,25 +239,25 @@ def _find_by_paragraph_stakeholder_and_topic(page, live_server, member, check=la
     page.get_by_label("Call paragraph").select_option("14")
     page.get_by_label("Stakeholder type").select_option("state")
     page.get_by_role("button", name="Apply filters").click()
-    assert page.get_by_role("heading", name="1 item").is_visible()
-    assert page.get_by_role("link", name="Operator trust in target recognition").is_visible()
+    expect(page.get_by_role("heading", name="1 item")).to_be_visible()
+    expect(page.get_by_role("link", name="Operator trust in target recognition")).to_be_visible()
     assert "Restricted lesson on recognition" not in page.content()
     check(page)
 
     page.get_by_role("searchbox", name="Search the archive").fill("red-teaming")
     page.get_by_role("searchbox", name="Search the archive").press("Enter")
-    assert page.get_by_role("link", name="Red-teaming recognition models").is_visible()
+    expect(page.get_by_role("link", name="Red-teaming recognition models")).to_be_visible()
     check(page)
 
     page.goto(live_server + "/")
     page.get_by_role("main").get_by_role("link", name="By paragraph of the Call").click()
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
-    assert page.get_by_role("link", name="Red-teaming recognition models").is_visible()
-    assert page.get_by_role("link", name="Operator trust in target recognition").is_visible()
+    expect(page.get_by_role("link", name="Red-teaming recognition models")).to_be_visible()
+    expect(page.get_by_role("link", name="Operator trust in target recognition")).to_be_visible()
     assert "Restricted lesson on recognition" not in page.content()
     check(page)
     page.get_by_role("link", name="Red-teaming recognition models").click()
-    assert page.get_by_role("link", name="¶21").is_visible()  # from the item back to its paragraphs
+    expect(page.get_by_role("link", name="¶21")).to_be_visible()  # from the item back to its paragraphs
     check(page)
 
 
