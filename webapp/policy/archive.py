@@ -128,6 +128,11 @@ def can_change_tier(viewer: Viewer, submission: Submission) -> bool:
     return can_withdraw(viewer, submission) or can_declassify(viewer, submission)
 
 
+def can_create_policy_version(viewer: Viewer, submission: Submission) -> bool:
+    """Only the issuing organisation publishes a new version of its responsible-AI policy."""
+    return can_create_submission(viewer) and viewer.organisation_id == submission.author_organisation_id
+
+
 def can_see_review_queue(viewer: Viewer) -> bool:
     """Facilitators see the queue of submitted items (filtered by tier)."""
     return viewer.is_facilitator

@@ -14,6 +14,7 @@ from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
 from webapp.policy.archive import (
     can_change_tier,
+    can_create_policy_version,
     can_create_submission,
     can_declassify,
     can_edit_submission,
@@ -167,7 +168,7 @@ def create_policy_version(actor: Viewer, submission_id: int) -> Submission:
         previous = load_visible(db, actor, submission_id)
         if previous.kind is not SubmissionKind.RESPONSIBLE_AI_POLICY:
             raise Conflict("Only responsible-AI policies have versions.")
-        if actor.organisation_id != previous.author_organisation_id:
+        if not can_create_policy_version(actor, previous):
             raise Forbidden("Only the issuing organisation can publish a new version of this policy.")
         author = db.get(User, actor.user_id)
         now = utcnow()

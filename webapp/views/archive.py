@@ -18,6 +18,7 @@ from webapp.models import Submission, utcnow
 from webapp.policy.archive import (
     can_archive,
     can_change_tier,
+    can_create_policy_version,
     can_create_submission,
     can_edit_submission,
     can_review,
@@ -105,8 +106,7 @@ def _permissions(item: Submission) -> dict[str, bool]:
         "archive": can_archive(viewer, item) and status in TRANSITIONS["archive"],
         "change_tier": can_change_tier(viewer, item) and status.value != "withdrawn",
         "new_version": (
-            item.kind.value == "responsible_ai_policy" and can_create_submission(viewer)
-            and viewer.organisation_id == item.author_organisation_id
+            item.kind.value == "responsible_ai_policy" and can_create_policy_version(viewer, item)
         ),
     }
 
