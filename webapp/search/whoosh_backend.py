@@ -227,10 +227,8 @@ class WhooshBackend(SearchBackend):
     def snapshot(self) -> Iterator[WhooshSnapshot]:
         state = self._local
         ix = self._index()
-        if state.searcher is None:
-            state.searcher = ix.searcher(weighting=LocalBM25F())
-        elif not state.searcher.up_to_date():
-            state.searcher = state.searcher.refresh()
+        if state.searcher is None or not state.searcher.up_to_date():
+            state.searcher = self._open_searcher(ix, stale=state.searcher)
         generation = state.searcher.reader().generation()
         if generation != state.generation:
             state.infos = self._segments.infos(state.searcher)
@@ -238,6 +236,21 @@ class WhooshBackend(SearchBackend):
             state.docsets = DocSets(state.searcher)
             state.generation = generation
         yield WhooshSnapshot(state.searcher, state.infos, state.prefilters, state.docsets)
+
+    @staticmethod
+    def _open_searcher(ix, stale):
+        """A searcher on the latest generation; `stale` (this thread's previous one) is closed.
+
+        Not `Searcher.refresh()`: its reader reuse closes the old segment readers it did not take and, when a merge
+        removes a segment file mid-open, retries with the same (now closed) readers, so a request under concurrent
+        writes failed with ReaderClosed or searched a closed segment. Opening every segment afresh costs a few
+        milliseconds once per index generation per thread.
+        """
+        try:
+            return ix.searcher(weighting=LocalBM25F())
+        finally:
+            if stale is not None:
+                stale.close()
 
     def close(self) -> None:
         """Close this thread's searcher (tests and CLI)."""
