@@ -6,6 +6,7 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -52,6 +53,19 @@ def page(browser):
     new_page = context.new_page()
     yield new_page
     context.close()
+
+
+def sign_out(page) -> None:
+    """Sign out with the header button when signed in, and wait for the signed-out page.
+
+    Not `context.clear_cookies()`: a response still in flight (the stylesheet of the page just left) sets again the
+    session cookie that Flask refreshes on every response, and the next page opened signed in as the previous
+    person. Signing out revokes the session on the server, so such a cookie is worthless.
+    """
+    button = page.get_by_role("button", name="Sign out")
+    if button.count():
+        button.click()
+        expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
 
 
 def assert_accessible(page) -> None:

@@ -53,10 +53,10 @@ def test_register_verify_sign_in_change_password_sign_out(browser, live_server, 
     _sign_in(admin_page, live_server, admin.email, DEFAULT_PASSWORD)
     admin_page.get_by_role("link", name="Administration").click()
     admin_page.get_by_role("button", name="Verify Nairobi Centre for Responsible AI").click()
-    assert "Nairobi Centre for Responsible AI is verified." in admin_page.content()
+    expect(admin_page.get_by_text("Nairobi Centre for Responsible AI is verified.")).to_be_visible()
     admin_page.get_by_role("link", name="Wanjiru Kamau").click()
     admin_page.get_by_role("button", name="Verify this account").click()
-    assert "Wanjiru Kamau is verified." in admin_page.content()
+    expect(admin_page.get_by_text("Wanjiru Kamau is verified.")).to_be_visible()
     admin_context.close()
 
     # 3. the user signs in, verified now, and changes the password
@@ -73,11 +73,10 @@ def test_register_verify_sign_in_change_password_sign_out(browser, live_server, 
 
     # 4. sign out; the old password is refused, the new one works
     page.get_by_role("button", name="Sign out").click()
-    assert "You have signed out." in page.content()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
     _sign_in(page, live_server, "w.kamau@example.org", FIRST_PASSWORD)
-    assert page.get_by_role("alert").inner_text().strip() == (
-        "That e-mail address and password do not match an active account."
-    )
+    expect(page.get_by_role("alert")).to_have_text(
+        "That e-mail address and password do not match an active account.")
     _sign_in(page, live_server, "w.kamau@example.org", NEW_PASSWORD)
     page.wait_for_url(live_server + "/")
     assert "Signed in as Wanjiru Kamau." in page.content()

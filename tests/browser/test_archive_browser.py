@@ -3,14 +3,14 @@ reader finds it through the browse filters; the browse, form and submission page
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page, live_server, user) -> None:
-    page.context.clear_cookies()
+    sign_out(page)
     page.goto(live_server + "/sign-in")
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
@@ -51,7 +51,7 @@ def test_lesson_from_draft_to_published_and_found(page, live_server, make_user, 
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published.")).to_be_visible()
 
-    page.context.clear_cookies()
+    sign_out(page)
     page.goto(live_server + "/")
     page.get_by_role("link", name="Archive", exact=True).click()
     page.get_by_label("Stakeholder type").select_option("state")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.dialogue_helpers import make_round
 
@@ -15,15 +15,12 @@ pytestmark = pytest.mark.browser
 
 
 def _sign_in(page, base: str, user) -> None:
+    sign_out(page)
     page.goto(base + "/sign-in")
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/sign-in" not in url)
-
-
-def _sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
 
 
 def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user):
@@ -39,7 +36,7 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     page.get_by_role("button", name="Open the round now").click()
     expect(page.get_by_text("The round is open.")).to_be_visible()
     assert_accessible(page)
-    _sign_out(page)
+    sign_out(page)
 
     _sign_in(page, live_server, member)
     page.goto(f"{live_server}/dialogue/")
@@ -58,7 +55,7 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     expect(page.locator("ol.post-tree ol.post-tree").get_by_text("nested thought")).to_be_visible()
     assert_accessible(page)
     thread_url = page.url.split("#")[0]
-    _sign_out(page)
+    sign_out(page)
 
     _sign_in(page, live_server, facilitator)
     page.goto(thread_url)
@@ -70,7 +67,7 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     assert_accessible(page)
     page.goto(f"{live_server}/moderation/rounds/{round_.id}/log")
     expect(page.get_by_text("Off topic for this round")).to_be_visible()
-    _sign_out(page)
+    sign_out(page)
 
     _sign_in(page, live_server, member)
     page.goto(thread_url)

@@ -10,10 +10,12 @@ the pages offer (no typed URLs except to prove that something is NOT reachable).
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.search_helpers import indexer_on  # noqa: F401  (autouse: the search index follows every commit)
 from tests.search_helpers import publish
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.browser
 
 def sign_in(page, live_server, user) -> None:
     """Sign in from the header link, as a person would."""
-    page.context.clear_cookies()
+    sign_out(page)
     page.goto(live_server + "/")
     page.get_by_role("link", name="Sign in", exact=True).click()
     page.get_by_label("E-mail").fill(user.email)
@@ -43,7 +45,7 @@ def review_and_publish(page, live_server, reviewer, title: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review", exact=True).click()
     page.get_by_role("link", name=title).click()
     page.get_by_role("button", name="Publish").click()
-    assert "Published." in page.locator(".flashes").inner_text()
+    expect(page.locator(".flashes")).to_contain_text("Published.")
 
 
 def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page, live_server, make_org, make_user):
@@ -60,7 +62,7 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     assert_accessible(page)
     home.get_by_role("link", name="By paragraph of the Call").click()
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Paragraph 14")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Paragraph 14"))
     assert_accessible(page)
     page.get_by_role("link", name="Share a lesson learnt").click()
 
@@ -71,7 +73,7 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     page.get_by_role("button", name="Save draft").click()
     # Forgot the access tier: the summary says so and links to it; nothing typed is lost.
     summary = page.get_by_role("alert")
-    assert "Choose who may read it." in summary.inner_text()
+    expect(summary).to_contain_text("Choose who may read it.")
     assert page.get_by_label("Title", exact=True).input_value() == title
     assert page.get_by_label("14. Exchange of good practices").is_checked()
     assert_accessible(page)
@@ -111,7 +113,7 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     assert not_found(page, item_url)
     page.goto(live_server + "/paragraphs/14")
     assert title not in page.content()
-    page.context.clear_cookies()
+    sign_out(page)
     assert not_found(page, item_url)
 
 
@@ -138,7 +140,7 @@ def test_company_publishes_its_policy_to_a_named_group_only(page, live_server, m
     page.get_by_label("Access tier").select_option("public")
     page.get_by_label("Sharing group").select_option(label="Trusted testing partners")
     page.get_by_role("button", name="Save draft").click()
-    assert "Anyone can read a public item, so a group cannot limit it." in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("Anyone can read a public item, so a group cannot limit it.")
     assert_accessible(page)
     page.get_by_label("Access tier").select_option("community")
     page.get_by_role("button", name="Save draft").click()
@@ -198,6 +200,7 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     sign_in(page, live_server, reader)
     page.goto(round_url)
     page.get_by_role("link", name="Where must a human decide?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where must a human decide?")
     assert "Min-jun Park" not in page.content() and "Ministry of National Defense KR" not in page.content()
     expect(page.get_by_text("A participant (Chatham House rule)").first).to_be_visible()
 
@@ -211,7 +214,7 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     assert_accessible(page)
     page.get_by_role("button", name="Conclude and publish the synthesis").click()
     page.get_by_role("link", name="The synthesis in the archive (citation, exports, revisions)").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Outcome of the dialogue round")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Outcome of the dialogue round"))
     assert "Min-jun Park" not in page.content()
     assert_accessible(page)
 
