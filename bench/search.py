@@ -14,6 +14,7 @@ Usage: .venv/bin/python bench/search.py [--items 20000] [--searches 300]
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import re
 import sqlite3
@@ -314,6 +315,8 @@ def main() -> None:
 
     client = app.test_client()
     sign_in(app, client)
+    gc.collect()
+    gc.freeze()  # as a gunicorn worker does after start-up (webapp/gunicorn_conf.py post_worker_init)
     measure_search(client, "/search", 20, rng)  # warm up: open searchers, build caches
     page = measure_search(client, "/search", options.searches, rng)
     print(f"search_p50: {percentile(page, 50):.1f} ms")

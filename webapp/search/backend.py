@@ -11,6 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 class IndexBusy(Exception):
@@ -59,11 +60,12 @@ class DocInfo:
     country: str = ""
     round_id: int | None = None
 
-    @property
+    # Cached: a search reads them for every candidate, several times (DocInfos live as long as an index generation).
+    @cached_property
     def source(self) -> str:
         return self.key.split(":", 1)[0]
 
-    @property
+    @cached_property
     def object_id(self) -> int:
         return int(self.key.split(":", 1)[1])
 

@@ -30,15 +30,21 @@ class _LocalScorer(scoring.BaseScorer):
 
     def block_quality(self, matcher):
         """An upper bound for the block (highest weight, shortest document), so whole blocks can be skipped."""
-        weight = matcher.block_max_weight()
-        norm = (1 - self._b) + self._b * matcher.block_min_length() / self._average
-        return self._qf * weight * (self._k1 + 1) / (weight + self._k1 * norm)
+        return local_bm25(matcher.block_max_weight(), matcher.block_min_length(), self._average, self._b, self._k1,
+                          self._qf)
 
     def max_quality(self):
         return self._qf * (self._k1 + 1)  # the BM25 saturation limit: no score of this term exceeds it
 
     def score(self, matcher):
-        weight = matcher.weight()
         length = self._searcher.doc_field_length(matcher.id(), self._fieldname, 1)
-        norm = (1 - self._b) + self._b * length / self._average
-        return self._qf * weight * (self._k1 + 1) / (weight + self._k1 * norm)
+        return local_bm25(matcher.weight(), length, self._average, self._b, self._k1, self._qf)
+
+
+def local_bm25(weight: float, length: float, average: float, b: float, k1: float, qf: float = 1) -> float:
+    """One term's score in one document: its frequency there, saturated, normalised by the document's length.
+
+    The one formula for Whoosh's matchers (_LocalScorer) and for whoosh_rank's block-wise scoring, so both give
+    the same number to the last bit."""
+    norm = (1 - b) + b * length / average
+    return qf * weight * (k1 + 1) / (weight + k1 * norm)

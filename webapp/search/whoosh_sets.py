@@ -29,6 +29,19 @@ def _raw_ids(matcher) -> list[int]:
     return ids
 
 
+def evaluable(query) -> bool:
+    """True when DocSets.evaluate answers `query` with set algebra alone, without walking a Whoosh matcher."""
+    if query is wq.NullQuery or isinstance(query, (wq.Term, wq.Prefix)):
+        return True
+    if isinstance(query, wq.And):
+        return all(evaluable(sub.query if isinstance(sub, wq.Not) else sub) for sub in query.subqueries)
+    if isinstance(query, wq.Or):
+        return all(evaluable(sub) for sub in query.subqueries)
+    if isinstance(query, (wq.AndNot, wq.AndMaybe)):
+        return evaluable(query.a) and evaluable(query.b)
+    return False
+
+
 class DocSets:
     """Term → set of global document numbers for one searcher (one index generation)."""
 
