@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from whoosh import query as wq
-from whoosh.matching.wrappers import FilterMatcher
 
 from webapp.search.whoosh_scoring import LocalBM25F, local_bm25
+from webapp.search.whoosh_sets import leaf_postings
 
 SCORE_CACHE_SIZE = 48
 
@@ -56,17 +56,10 @@ class TermScores:
         if found is not None:
             self._cache.move_to_end(key)
             return found
-        model, reader = self._model, self.searcher.reader()
+        model = self._model
         average = model.AVERAGE_LENGTHS.get(fieldname, 50.0)
         found = {}
-        for leaf, offset in reader.leaf_readers():
-            if (fieldname, text) not in leaf:
-                continue
-            matcher = leaf.postings(fieldname, text)
-            deleted: frozenset = frozenset()
-            if isinstance(matcher, FilterMatcher):
-                deleted = matcher._ids if hasattr(matcher, "_ids") else frozenset()
-                matcher = matcher.child
+        for leaf, offset, matcher, deleted in leaf_postings(self.searcher, fieldname, text):
             for docnum, weight in _raw_postings(matcher):
                 if docnum not in deleted:
                     length = leaf.doc_field_length(docnum, fieldname, 1)

@@ -8,6 +8,8 @@ Anything that is not a plain boolean structure of terms and prefixes (phrases) f
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.matching.wrappers import FilterMatcher
@@ -42,6 +44,19 @@ def evaluable(query) -> bool:
     return False
 
 
+def leaf_postings(searcher, fieldname: str, text) -> Iterator[tuple[Any, int, Any, frozenset]]:
+    """(segment reader, docnum offset, raw posting matcher, deleted local docnums) for each segment holding a term."""
+    for leaf, offset in searcher.reader().leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, text)
+        deleted: frozenset = frozenset()
+        if isinstance(matcher, FilterMatcher):  # the segment has deletions: Whoosh wraps the postings
+            deleted = matcher._ids if hasattr(matcher, "_ids") else frozenset()
+            matcher = matcher.child
+        yield leaf, offset, matcher, deleted
+
+
 class DocSets:
     """Term → set of global document numbers for one searcher (one index generation)."""
 
@@ -56,14 +71,7 @@ class DocSets:
             self._cache.move_to_end(key)
             return found
         docs: set[int] = set()
-        for leaf, offset in self.searcher.reader().leaf_readers():
-            if (fieldname, text) not in leaf:
-                continue
-            matcher = leaf.postings(fieldname, text)
-            deleted: frozenset = frozenset()
-            if isinstance(matcher, FilterMatcher):
-                deleted = matcher._ids if hasattr(matcher, "_ids") else frozenset()
-                matcher = matcher.child
+        for _leaf, offset, matcher, deleted in leaf_postings(self.searcher, fieldname, text):
             ids = _raw_ids(matcher)
             if deleted:
                 ids = [n for n in ids if n not in deleted]
