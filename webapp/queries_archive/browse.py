@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import Integer, Select, String, case, extract, func, null, select, type_coerce
+from sqlalchemy import Integer, Select, String, extract, func, select, type_coerce
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
@@ -161,69 +161,50 @@ class Facet:
     counts: list[tuple[str, int]] = field(default_factory=list)  # (value code, count), ordered
 
 
-# The single-valued dimensions, computed together from one grouped statement (the "cube"); the paragraph
-# dimension is many-to-many and gets its own statement.
-CUBE_DIMENSIONS = ("kind", "stage", "tier", "year", "stakeholder", "country")
-
-
 _TIER_CODES = {int(tier): tier.code for tier in Tier}
 
 
-def _unless_chatham_house(column):
-    """The organisation's value, or NULL for a Chatham House synthesis (it must not reveal its organisation)."""
-    return case((Submission.chatham_house.is_(True), null()), else_=column)
+# The item's own single-valued filters: the column its counts group by (raw values: type_coerce skips enum
+# conversion) and how a value is shown as a filter code.
+_ITEM_DIMENSIONS = {
+    "kind": (type_coerce(Submission.kind, String), str),
+    "stage": (type_coerce(Submission.lifecycle_stage, String), str),
+    "tier": (type_coerce(Submission.tier, Integer), _TIER_CODES.__getitem__),
+    "year": (extract("year", Submission.published_at), lambda year: str(int(year))),
+}
+# The author organisation's filters.
+_ORGANISATION_DIMENSIONS = {"stakeholder": Organisation.stakeholder_type_code, "country": Organisation.country}
+DIMENSIONS = (*_ITEM_DIMENSIONS, *_ORGANISATION_DIMENSIONS)
 
 
-def _cube(db: Session, viewer: Viewer, filters: BrowseFilters) -> list[tuple[tuple[str, ...], int]]:
-    """Counts of readable items per combination of the single-valued dimensions (paragraph filter applied)."""
-    # Raw column values (type_coerce skips enum conversion): the cube can have thousands of rows.
-    columns = (
-        type_coerce(Submission.kind, String),
-        type_coerce(Submission.lifecycle_stage, String),
-        type_coerce(Submission.tier, Integer),
-        extract("year", Submission.published_at),
-        _unless_chatham_house(Organisation.stakeholder_type_code),
-        _unless_chatham_house(Organisation.country),
+def _dimension_counts(db: Session, viewer: Viewer, filters: BrowseFilters, name: str) -> dict[str, int]:
+    """Readable items per value of one filter, with every *other* filter applied.
+
+    One narrow grouped statement per filter, each an index-only scan of ix_submissions_search_access: measured
+    ~35 ms for all six on 20,000 items, where one statement grouping by all six at once (a "cube" of ~1,400
+    combinations) took 140 ms."""
+    others = filters.without(name)
+    if name in _ITEM_DIMENSIONS:
+        column, code = _ITEM_DIMENSIONS[name]
+        stmt = _apply(readable(viewer, column, func.count()), others).group_by(column)
+        return {code(value): count for value, count in db.execute(stmt) if value is not None}
+    # Count per organisation first (index-only), then add up per type or country over the few organisations:
+    # joining first made SQLite read every wide submission row through the organisation index (38 ms each).
+    per_organisation = (
+        _apply(readable(viewer, Submission.author_organisation_id.label("organisation_id"),
+                        func.count().label("item_count")), others)
+        # Chatham House syntheses name no organisation: they count under no stakeholder type or country.
+        .where(Submission.chatham_house.is_(False))
+        .group_by(Submission.author_organisation_id)
+        .subquery()
     )
-    stmt = readable(viewer, *columns, func.count()).join(
-        Organisation, Organisation.id == Submission.author_organisation_id
+    column = _ORGANISATION_DIMENSIONS[name]
+    stmt = (
+        select(column, func.sum(per_organisation.c.item_count))
+        .join(per_organisation, per_organisation.c.organisation_id == Organisation.id)
+        .group_by(column)
     )
-    if filters.paragraph is not None:
-        stmt = _apply(stmt, BrowseFilters(paragraph=filters.paragraph))
-    stmt = stmt.group_by(*columns)
-    return [
-        ((kind, stage or "", _TIER_CODES[tier], str(int(year)) if year is not None else "", stakeholder or "",
-          country or ""), count)
-        for kind, stage, tier, year, stakeholder, country, count in db.execute(stmt)
-    ]
-
-
-def _wanted(filters: BrowseFilters) -> list[str | None]:
-    """The chosen value of each cube dimension (None: any), in CUBE_DIMENSIONS order."""
-    return [
-        filters.kind.value if filters.kind else None,
-        filters.stage.value if filters.stage else None,
-        filters.tier.code if filters.tier else None,
-        str(filters.year) if filters.year is not None else None,
-        filters.stakeholder,
-        filters.country,
-    ]
-
-
-def _count_cube(cube, wanted: list[str | None]) -> tuple[int, list[dict[str, int]]]:
-    """The total matching every filter, and per dimension the counts matching every *other* filter (one pass)."""
-    per_dimension: list[dict[str, int]] = [{} for _ in CUBE_DIMENSIONS]
-    total = 0
-    for values, count in cube:
-        misses = [i for i, want in enumerate(wanted) if want is not None and values[i] != want]
-        if not misses:
-            total += count
-            for i, value in enumerate(values):
-                per_dimension[i][value] = per_dimension[i].get(value, 0) + count
-        elif len(misses) == 1:
-            i = misses[0]
-            per_dimension[i][values[i]] = per_dimension[i].get(values[i], 0) + count
-    return total, per_dimension
+    return {str(value): int(count) for value, count in db.execute(stmt) if value is not None}
 
 
 def _sorted(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -285,7 +266,9 @@ def load_newest(db: Session, id_stmt: Select) -> list[Submission]:
 
 def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     """The page of items, the total, and the counts per filter value, for this viewer."""
-    total, per_dimension = _count_cube(_cube(db, viewer, filters), _wanted(filters))
+    per_dimension = {name: _dimension_counts(db, viewer, filters, name) for name in DIMENSIONS}
+    kinds = per_dimension["kind"]  # every item has one kind: the total is read off the kind counts
+    total = kinds.get(filters.kind.value, 0) if filters.kind is not None else sum(kinds.values())
     page_ids = (
         _apply(readable(viewer, Submission.id), filters)
         .order_by(*NEWEST_FIRST)
@@ -294,6 +277,6 @@ def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     )
     items = load_newest(db, page_ids)
     facets = {"paragraph": _paragraph_facet(db, viewer, filters)}
-    for name, counts in zip(CUBE_DIMENSIONS, per_dimension):
+    for name, counts in per_dimension.items():
         facets[name] = Facet(name, _sorted(name, counts))
     return BrowseResult(items=items, total=total, facets=facets, filters=filters)
