@@ -10,6 +10,11 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# How long an action or an expect() may wait. `make test` runs the browser tests beside the gunicorn -w 4 test on
+# two cores, where one navigation has taken several seconds; expect()'s own default (5 s) failed there. A longer
+# wait changes nothing for a test that passes, and a wrong page still fails, only later.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,7 +54,7 @@ def browser():
 def page(browser):
     """A fresh browser context (no cookies) and page; JavaScript on, as most readers have it."""
     context = browser.new_context(locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     new_page = context.new_page()
     yield new_page
     context.close()

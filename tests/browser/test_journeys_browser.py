@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, sign_out
+from tests.browser.conftest import WAIT_MS, assert_accessible, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.search_helpers import indexer_on  # noqa: F401  (autouse: the search index follows every commit)
 from tests.search_helpers import publish
@@ -279,7 +279,7 @@ def test_member_finds_material_by_paragraph_stakeholder_and_topic_on_a_phone(pag
 def test_member_journey_works_without_javascript(browser, live_server, app, make_org, make_user):
     member = _published_material(app, make_org, make_user)
     context = browser.new_context(java_script_enabled=False, locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     try:
         _find_by_paragraph_stakeholder_and_topic(context.new_page(), live_server, member)
     finally:
