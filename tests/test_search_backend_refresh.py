@@ -58,3 +58,27 @@ def test_a_search_after_another_worker_merged_segments_survives_a_vanished_file(
     with reader_worker.snapshot() as snap:
         assert len(snap.matching(wq.Term("text", "kiwi"), None)) == 3
     reader_worker.close()
+
+
+def test_a_failed_reopen_fails_that_search_only_and_the_next_one_opens_again(tmp_path, monkeypatch):
+    writer_worker, reader_worker = WhooshBackend(tmp_path), WhooshBackend(tmp_path)
+    with writer_worker.writer(timeout=5) as writer:
+        writer.update(_document(1))
+    with reader_worker.snapshot():
+        pass
+    with writer_worker.writer(timeout=5) as writer:
+        writer.update(_document(2))
+    real_index = reader_worker._index
+
+    class Unreadable:
+        def searcher(self, **_kwargs):
+            raise OSError("index directory unreadable for a moment")
+
+    monkeypatch.setattr(reader_worker, "_index", lambda: Unreadable())
+    with pytest.raises(OSError):
+        with reader_worker.snapshot():
+            pass
+    monkeypatch.setattr(reader_worker, "_index", real_index)
+    with reader_worker.snapshot() as snap:
+        assert len(snap.matching(wq.Term("text", "kiwi"), None)) == 2
+    reader_worker.close()

@@ -252,7 +252,9 @@ class WhooshBackend(SearchBackend):
         state = self._local
         ix = self._index()
         if state.searcher is None or not state.searcher.up_to_date():
-            state.searcher = self._open_searcher(ix, stale=state.searcher)
+            # Forget the old searcher first: if opening fails, nothing keeps a closed searcher; the next request opens.
+            stale, state.searcher = state.searcher, None
+            state.searcher = self._open_searcher(ix, stale=stale)
         generation = state.searcher.reader().generation()
         if generation != state.generation:
             state.infos = self._segments.infos(state.searcher)
