@@ -17,10 +17,10 @@ from webapp.search.whoosh_rank import local_scores
 WORDS = "human oversight operator trust sensor fusion drone swarm legal review doctrine cyber".split()
 
 
-@pytest.fixture
-def backend(tmp_path):
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory):
     rng = random.Random(7)
-    index = WhooshBackend(tmp_path)
+    index = WhooshBackend(tmp_path_factory.mktemp("rank-index"))
     for batch in range(4):  # four commits: several segments
         with index.writer(timeout=5) as writer:
             for n in range(batch * 60, batch * 60 + 60):
@@ -80,3 +80,11 @@ def test_a_boosted_term_is_left_to_whoosh(backend):
         handles = set(snap._docsets.evaluate(wq.Term("text", "human")))
         assert local_scores(wq.Term("text", "human", boost=2.0), handles, snap._scores,
                             snap._docsets.evaluate) is None
+
+
+@pytest.mark.parametrize("text", QUERIES + ['"human oversight"', "hum*", "human OR NOT drone"])
+def test_set_algebra_matches_exactly_what_whoosh_matches(backend, text):
+    """whoosh_sets (counts and facets) finds the same documents as Whoosh's own matcher, deletions included."""
+    parsed = backend.parse(text)
+    with backend.snapshot() as snap:
+        assert set(snap._docsets.evaluate(parsed)) == set(snap.searcher.docs_for_query(parsed)), text
