@@ -174,3 +174,22 @@ def test_outbox_backlog_query_counts(app, people):
     count, oldest = outbox_worker.backlog(app)
     with app.app_context():
         assert count == session().scalar(select(func.count(SearchOutboxEntry.id))) and oldest is not None
+
+
+def test_outbox_ids_are_never_reused(app):
+    """Two appliers can read the same entry; the slower one deletes the ids it read after the faster one did. Had
+    the highest id been handed out again in between (SQLite reuses it without AUTOINCREMENT), that delete would
+    remove a newer entry for an object nobody indexed: found as drift by the gunicorn -w 4 test."""
+    from sqlalchemy import delete as sql_delete
+
+    app.config["SEARCH_APPLY_AFTER_COMMIT"] = False  # keep the entries: this test deletes them itself
+    with app.app_context():
+        with unit_of_work() as db:
+            enqueue(db, "submission", 1)
+        with unit_of_work() as db:
+            first = db.scalar(select(func.max(SearchOutboxEntry.id)))
+            db.execute(sql_delete(SearchOutboxEntry))
+        with unit_of_work() as db:
+            enqueue(db, "post", 14)
+        with unit_of_work() as db:
+            assert db.scalar(select(func.max(SearchOutboxEntry.id))) > first
