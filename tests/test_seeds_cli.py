@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.conftest import _truncate_all, csrf_token
 from webapp import create_app
 from webapp.db import session
-from webapp.models import CallParagraph, Organisation, StakeholderType, Tier, User
+from webapp.models import CallParagraph, Organisation, StakeholderType, Submission, SubmissionStatus, Tier, User
 from webapp.models.stakeholder_type import STAKEHOLDER_CODES
 
 PASSWORD_LINE = re.compile(r"password: (\S+)")
@@ -121,9 +121,21 @@ def test_seed_demo_world(emptied_app, row_counts):
     assert client.post("/sign-in", data={"email": email, "password": password,
                                          "csrf_token": csrf_token(client)}).status_code == 302
 
+    # and a living archive, published through the workflow, each item at its tier
+    assert "Demo archive: 5 item(s) published." in output
+    with emptied_app.app_context():
+        items = list(session().scalars(select(Submission)))
+        assert len(items) == 5 and {item.status for item in items} == {SubmissionStatus.PUBLISHED}
+        assert {item.tier for item in items} == {Tier.PUBLIC, Tier.COMMUNITY, Tier.RESTRICTED}
+        assert all(item.revisions for item in items)
+    listing = emptied_app.test_client().get("/archive/").get_data(as_text=True)
+    assert "Independent red-teaming with operators before fielding" in listing  # public
+    assert "Sensor-fusion confidence scores were read as probabilities" not in listing  # restricted
+
     before = row_counts()
     again = _run(emptied_app, "seed", "--demo")
     assert "Demo world already loaded; no new accounts." in again
+    assert "Demo archive: 0 item(s) published." in again
     assert PASSWORD_LINE.search(again) is None
     assert row_counts() == before
 

@@ -31,7 +31,7 @@ def init_app(app: Flask) -> None:
         click.echo(f"Database migrated to {revision}.")
 
     @app.cli.command("seed")
-    @click.option("--demo", is_flag=True, help="Also load the demo world and print its passwords.")
+    @click.option("--demo", is_flag=True, help="Also load the demo world (printing its passwords) and its archive.")
     def seed(demo: bool) -> None:
         """Load the Call's paragraphs and stakeholder types (idempotent); create the first admin."""
         from webapp.services import seeding
@@ -53,6 +53,9 @@ def init_app(app: Flask) -> None:
                 click.echo("Demo world already loaded; no new accounts.")
             for email, roles, password in created:
                 click.echo(f"  demo user {email:45} {roles:35} password: {password}")
+            from webapp.services.demo_content import load_demo_content
+
+            click.echo(f"Demo archive: {load_demo_content()} item(s) published.")
 
     users = AppGroup("users", help="Manage accounts.")  # AppGroup: commands run inside the app context
 
