@@ -149,6 +149,7 @@ def test_company_publishes_its_policy_to_a_named_group_only(page, live_server, m
     expect(page.get_by_text("Trusted testing partners").first).to_be_visible()
     item_url = page.url
     page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_text("Submitted for review.")).to_be_visible()  # axe on the page being left saw no CSS
     assert_accessible(page)
 
     review_and_publish(page, live_server, reviewer, title)
