@@ -1,5 +1,6 @@
-"""search_outbox ids are never reused (SQLite AUTOINCREMENT): an applier deleting the ids it read must never delete
-a newer entry that received a reused id
+"""search_outbox ids are never reused (SQLite AUTOINCREMENT)
+
+An applier deleting the ids it read must never delete a newer entry that received a reused id.
 
 Revision ID: 0008
 Revises: 0007
