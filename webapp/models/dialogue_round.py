@@ -68,6 +68,10 @@ class DialogueRound(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     chatham_house: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Participants see how many organisations of each type were invited, not which (facilitators see the list).
+    hidden_roster: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Chatham House only: posts read "Participant A", "Participant B"… per thread (webapp/policy/pseudonyms.py).
+    thread_pseudonyms: Mapped[bool] = mapped_column(Boolean, default=False)
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

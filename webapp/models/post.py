@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base
 from webapp.models.thread import Thread
-from webapp.models.types import UTCDateTime, utcnow
+from webapp.models.types import Tier, TierType, UTCDateTime, utcnow
 from webapp.models.user import User
 
 MAX_REPLY_DEPTH = 6  # a post replying to the thread has depth 1
@@ -48,7 +48,9 @@ class Post(Base):
 
 
 class PostRevision(Base):
-    """One version of a post's text; the first is the original, each edit adds one."""
+    """One version of a post's text; the first is the original, each edit adds one. It keeps the audience of its
+    thread when it was written (tier, sharing group, organisation): a round or thread lowered or moved later never
+    lowers the versions written before (DESIGN.md §7)."""
 
     __tablename__ = "dialogue_post_revisions"
 
@@ -59,5 +61,8 @@ class PostRevision(Base):
     body_html: Mapped[str] = mapped_column(Text)
     editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tier: Mapped[Tier] = mapped_column(TierType)
+    sharing_group_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_groups.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
 
     post: Mapped[Post] = relationship()

@@ -33,6 +33,12 @@ class SharingGroup(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The organisation that answers for the group: its verified facilitators are the group's owners, told of every
+    # membership change an admin makes (a later issue makes them the organisation's focal points).
+    owner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True, default=None
+    )
 
+    owner_organisation = relationship("Organisation", foreign_keys=[owner_organisation_id])
     users = relationship("User", secondary=sharing_group_users, back_populates="sharing_groups", order_by="User.name")
     organisations = relationship("Organisation", secondary=sharing_group_organisations, order_by="Organisation.name")

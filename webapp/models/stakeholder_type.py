@@ -18,3 +18,10 @@ class StakeholderType(Base):
     label: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(String(400), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def display_label(self) -> str:
+        """The label in the reader's language (the database keeps the English label of the seed)."""
+        from flask_babel import gettext
+
+        return gettext(self.label)

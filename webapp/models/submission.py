@@ -108,6 +108,10 @@ class Submission(Base):
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Tear lines (DESIGN.md rule 10): Markdown field name → tier code for the sections the author marked above the
+    # item's tier. A section missing here has the item's tier; a section is read at max(item tier, its tier), so
+    # raising the item raises it too, and lowering the item never lowers a section below the tier chosen for it.
+    section_tiers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
     # Lesson learnt (NATO format) and its context.
     observation_source: Mapped[str] = mapped_column(Text, default="")
@@ -147,6 +151,9 @@ class Submission(Base):
     policy_version: Mapped[str] = mapped_column(String(40), default="")
     link: Mapped[str] = mapped_column(String(500), default="")
     policy_series: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The published version of the same policy that replaced this one (set when it is published, only if it is at
+    # least as readable as this one): lists, paragraph pages and search show the current version once.
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="SET NULL"))
 
     # Outcome synthesis of a dialogue round (published by concluding the round; its tier and text follow the round).
     body_source: Mapped[str] = mapped_column(Text, default="")
@@ -168,8 +175,13 @@ class Submission(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Review date (issue 14; services/review_dates.py): None until the originator sets one or the daily job fills
+    # in the kind's default; the originator is reminded once (review_reminded_at) before it lapses.
+    review_on: Mapped[date | None] = mapped_column(Date, default=None, index=True)
+    review_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
+    superseded_by: Mapped["Submission | None"] = relationship(remote_side="Submission.id", lazy="raise_on_sql")
     author_organisation: Mapped[Organisation] = relationship(lazy="raise_on_sql")
     sharing_group: Mapped[SharingGroup | None] = relationship(lazy="raise_on_sql")
     paragraphs: Mapped[list[CallParagraph]] = relationship(
@@ -189,3 +201,18 @@ class Submission(Base):
     def markdown_fields(self) -> tuple[str, ...]:
         """The Markdown fields of this submission's kind, in display order."""
         return MARKDOWN_FIELDS[self.kind]
+
+    def section_tier(self, name: str) -> Tier:
+        """The tier a section is read at: its own (a tear line), never below the item's."""
+        return section_tier_of(self.tier, self.section_tiers, name)
+
+
+def section_tier_of(item_tier: Tier, section_tiers: dict[str, str] | None, name: str) -> Tier:
+    """A section's tier from the item's tier and the stored tear lines (also used on revision snapshots)."""
+    code = (section_tiers or {}).get(name)
+    if not code:
+        return item_tier
+    try:
+        return max(item_tier, Tier.from_code(code))
+    except ValueError:  # an unreadable stored value fails closed: the section is read only at the top tier
+        return Tier.CONFIDENTIAL

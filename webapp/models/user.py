@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base
@@ -40,6 +40,21 @@ class User(Base):
     clearance: Mapped[Tier] = mapped_column(TierType, default=Tier.COMMUNITY)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # None until the person opened the link mailed to `email` (registration; a password reset proves it too).
+    # A changed address replaces `email` only once confirmed, so `email` is verified for everyone past sign-up.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # TOTP (RFC 6238). `totp_pending_secret` is shown as a QR code until confirmed with a code and the password;
+    # `totp_last_counter` is the time step of the last accepted code, so a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer, default=None)
+    second_factor_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    locale: Mapped[str | None] = mapped_column(String(10), default=None)  # None: the browser's language
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)  # IANA name; None: UTC
+    # Erasure (services/erasure.py): the row stays so that contributions and audit rows keep a referent, but
+    # holds nothing personal; `erased_ref` ("person #…") is the pseudonymous reference the audit log shows.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    erased_ref: Mapped[str | None] = mapped_column(String(40), default=None)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     sharing_groups: Mapped[list[SharingGroup]] = relationship(
@@ -49,6 +64,7 @@ class User(Base):
     # Flask-Login protocol. The session cookie carries an opaque sign-in token, not the user id,
     # so that revoking the AuthSession row revokes the cookie (see services/accounts.py).
     auth_token = None  # set per request by the user loader; not a column
+    auth_session_id = None  # the AuthSession row of this request (ditto)
 
     @property
     def is_authenticated(self) -> bool:
@@ -66,9 +82,29 @@ class User(Base):
         return self.auth_token
 
     @property
+    def is_erased(self) -> bool:
+        """Personal data removed on request (it cannot be undone)."""
+        return self.erased_at is not None
+
+    @property
     def is_verified(self) -> bool:
         """Active account in a verified organisation: may read community material and post."""
         return self.status is AccountStatus.ACTIVE and self.organisation.verified
+
+    @property
+    def email_verified(self) -> bool:
+        """Has the person proved they read mail at `email`? Only then may it receive notifications."""
+        return self.email_verified_at is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        """Enrolled in TOTP: every sign-in asks for a code after the password."""
+        return self.totp_secret is not None and self.second_factor_enrolled_at is not None
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """DESIGN §3.12: clearance above community, and the facilitator and admin roles, need a second factor."""
+        return self.clearance > Tier.COMMUNITY or self.is_facilitator or self.is_admin
 
     @property
     def role_names(self) -> list[str]:
@@ -87,5 +123,9 @@ class AuthSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ip: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Password accepted, code not yet: such a row signs nobody in (see services/accounts.user_for_token).
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
