@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.models import AuditEvent, CallParagraph, Organisation, SharingGroup, StakeholderType, User
+from webapp.models import CallParagraph, Organisation, SharingGroup, StakeholderType, User
 from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
 
 
@@ -31,8 +31,8 @@ def stakeholder_types(db: Session) -> list[StakeholderType]:
 
 
 def organisations(db: Session, *, verified: bool | None = None) -> list[Organisation]:
-    """Organisations by name, optionally only (un)verified ones."""
-    stmt = select(Organisation).order_by(Organisation.name)
+    """Organisations by name, optionally only (un)verified ones; duplicates merged into another are left out."""
+    stmt = select(Organisation).where(Organisation.merged_into_id.is_(None)).order_by(Organisation.name)
     if verified is not None:
         stmt = stmt.where(Organisation.verified.is_(verified))
     return list(db.scalars(stmt))
@@ -57,9 +57,43 @@ def sharing_groups(db: Session) -> list[SharingGroup]:
     )
 
 
-def audit_page(db: Session, *, page: int, per_page: int = 50, action: str | None = None) -> list[AuditEvent]:
-    """Newest audit events first."""
-    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))  # '%' and '_' are literal
+
+def readable_groups(db: Session, viewer) -> list[SharingGroup]:
+    """The sharing groups the viewer may read (is in, or owns), by name."""
+    from webapp import policy
+
+    stmt = select(SharingGroup).options(selectinload(SharingGroup.owner_organisation)).order_by(SharingGroup.name)
+    return list(db.scalars(policy.visible(stmt, viewer, SharingGroup)))
+
+
+def owned_group(db: Session, viewer, group_id: int) -> SharingGroup | None:
+    """One sharing group with its owner and members, if the viewer may read it (its members and owners), else
+    None."""
+    from webapp import policy
+
+    stmt = (
+        select(SharingGroup)
+        .where(SharingGroup.id == group_id)
+        .options(selectinload(SharingGroup.users), selectinload(SharingGroup.organisations),
+                 selectinload(SharingGroup.owner_organisation))
+    )
+    return db.scalar(policy.visible(stmt, viewer, SharingGroup))
+
+
+def outgoing_mail_page(db: Session, *, page: int, per_page: int = 50, status=None) -> list:
+    """The mail queue, newest first (one row more than a page, to tell whether another page follows)."""
+    from webapp.models import OutgoingMail
+
+    stmt = select(OutgoingMail).order_by(OutgoingMail.id.desc())
+    if status is not None:
+        stmt = stmt.where(OutgoingMail.status == status)
     return list(db.scalars(stmt.limit(per_page + 1).offset((page - 1) * per_page)))
+
+
+def outgoing_mail_counts(db: Session) -> dict:
+    """How many mails are in each status."""
+    from sqlalchemy import func
+
+    from webapp.models import OutgoingMail
+
+    return dict(db.execute(select(OutgoingMail.status, func.count()).group_by(OutgoingMail.status)).all())

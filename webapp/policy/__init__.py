@@ -13,11 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, false, or_, select, union
+from sqlalchemy import Select, and_, false, literal, or_, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.models import AccountStatus, Tier, User, sharing_group_organisations, sharing_group_users
+from webapp.models import (
+    AccountStatus,
+    Tier,
+    User,
+    organisation_focal_points,
+    sharing_group_organisations,
+    sharing_group_users,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +41,11 @@ class Viewer:
     is_verified: bool = False
     is_facilitator: bool = False
     is_admin: bool = False
+    # DESIGN §3.12: cleared, facilitator or admin account without an enrolled second factor; it reads at
+    # community level and acts as a member until it enrols (the banner links to the set-up).
+    second_factor_missing: bool = False
+    # A focal point of their own organisation (policy/organisations.py); only ever for verified accounts.
+    is_focal_point: bool = False
 
     @property
     def is_anonymous(self) -> bool:
@@ -48,21 +60,78 @@ def viewer_for(user: User | None, db: Session) -> Viewer:
     if user is None or getattr(user, "is_anonymous", True):
         return ANONYMOUS
     verified = user.status is AccountStatus.ACTIVE and user.organisation.verified
-    direct = select(sharing_group_users.c.group_id).where(sharing_group_users.c.user_id == user.id)
-    via_org = select(sharing_group_organisations.c.group_id).where(
-        sharing_group_organisations.c.organisation_id == user.organisation_id
-    )
-    group_ids = frozenset(db.scalars(union(direct, via_org))) if verified else frozenset()
+    if not verified:  # groups and the focal-point role act only for verified accounts
+        return _viewer_of(user, frozenset(), False)
+    # One query per request for everything the Viewer needs beyond the user row: the groups (directly and through
+    # the organisation) and whether the user is a focal point of their organisation (marked by what = "focal").
+    rows = db.execute(union(
+        select(sharing_group_users.c.group_id.label("id"), literal("group").label("what"))
+        .where(sharing_group_users.c.user_id == user.id),
+        select(sharing_group_organisations.c.group_id, literal("group"))
+        .where(sharing_group_organisations.c.organisation_id == user.organisation_id),
+        select(organisation_focal_points.c.user_id, literal("focal")).where(
+            organisation_focal_points.c.user_id == user.id,
+            organisation_focal_points.c.organisation_id == user.organisation_id,
+        ),
+    )).all()
+    group_ids = frozenset(row_id for row_id, what in rows if what == "group")
+    focal_point = any(what == "focal" for _row_id, what in rows)
+    return _viewer_of(user, group_ids, focal_point)
+
+
+def viewers_for(users: list[User], db: Session) -> dict[int, Viewer]:
+    """The Viewer of each user, keyed by user id, as viewer_for builds it, in three queries for all of them."""
+    ids = [user.id for user in users]
+    org_ids = {user.organisation_id for user in users}
+    direct: dict[int, set[int]] = {}
+    via_org: dict[int, set[int]] = {}
+    focal_points: set[tuple[int, int]] = set()
+    if ids:
+        for group_id, user_id in db.execute(
+            select(sharing_group_users.c.group_id, sharing_group_users.c.user_id)
+            .where(sharing_group_users.c.user_id.in_(ids))
+        ):
+            direct.setdefault(user_id, set()).add(group_id)
+        for group_id, org_id in db.execute(
+            select(sharing_group_organisations.c.group_id, sharing_group_organisations.c.organisation_id)
+            .where(sharing_group_organisations.c.organisation_id.in_(sorted(org_ids)))
+        ):
+            via_org.setdefault(org_id, set()).add(group_id)
+        focal_points = set(db.execute(
+            select(organisation_focal_points.c.user_id, organisation_focal_points.c.organisation_id)
+            .where(organisation_focal_points.c.user_id.in_(ids))
+        ).all())
+    viewers = {}
+    for user in users:
+        verified = user.status is AccountStatus.ACTIVE and user.organisation.verified
+        group_ids = direct.get(user.id, set()) | via_org.get(user.organisation_id, set())
+        viewers[user.id] = _viewer_of(user, frozenset(group_ids) if verified else frozenset(),
+                                      verified and (user.id, user.organisation_id) in focal_points)
+    return viewers
+
+
+def _viewer_of(user: User, group_ids: frozenset[int], focal_point: bool) -> Viewer:
+    verified = user.status is AccountStatus.ACTIVE and user.organisation.verified
+    # Clearance needs a second factor (DESIGN §3.12): until enrolled, the account is capped at community level,
+    # and the facilitator and admin roles are withheld (an admin could otherwise raise clearances, a facilitator
+    # moderate and read what a round's facilitators read). Sharing groups stay: below confidential they only
+    # narrow, and confidential is out of reach at community clearance anyway.
+    missing = user.requires_second_factor and not user.has_second_factor
+    clearance = user.clearance if verified else Tier.PUBLIC
+    if missing:
+        clearance = min(clearance, Tier.COMMUNITY)
     return Viewer(
         user_id=user.id,
         organisation_id=user.organisation_id,
         stakeholder_type=user.organisation.stakeholder_type_code,
-        clearance=user.clearance if verified else Tier.PUBLIC,
+        clearance=clearance,
         group_ids=group_ids,
         is_verified=verified,
         # Roles only act for verified accounts: a pending facilitator is still pending.
-        is_facilitator=verified and user.is_facilitator,
-        is_admin=verified and user.is_admin,
+        is_facilitator=verified and user.is_facilitator and not missing,
+        is_admin=verified and user.is_admin and not missing,
+        second_factor_missing=missing,
+        is_focal_point=focal_point and not missing,
     )
 
 
@@ -104,6 +173,22 @@ def tier_clause(
     )
     below_ok = and_(tier < Tier.CONFIDENTIAL, or_(sharing_group_id.is_(None), in_group, in_author_org))
     return and_(tier <= viewer.clearance, or_(tier == Tier.PUBLIC, below_ok, confidential_ok))
+
+
+def audience_key(viewer: Viewer) -> tuple:
+    """The reader's audience class: exactly the facts tier_clause and tier_allows read, nothing else. Two viewers
+    with the same key get the same condition from every tier rule, so counts of published or archived content
+    (whose read rules are the tier rule alone) may be shared between them (webapp/counts/)."""
+    if viewer.clearance is Tier.PUBLIC or not viewer.is_verified:
+        return ("public",)
+    return (viewer.clearance.code, viewer.organisation_id, tuple(sorted(viewer.group_ids)))
+
+
+def viewer_key(viewer: Viewer) -> tuple:
+    """Every fact of the viewer, for figures whose rules also read the person (own items, roles, moderation)."""
+    return (viewer.user_id, viewer.organisation_id, viewer.stakeholder_type, viewer.clearance.code,
+            tuple(sorted(viewer.group_ids)), viewer.is_verified, viewer.is_facilitator, viewer.is_admin,
+            viewer.second_factor_missing, viewer.is_focal_point)
 
 
 # ---------------------------------------------------------------- the dispatch table
@@ -201,3 +286,8 @@ def may_use_group(viewer: Viewer, group_id: int) -> bool:
 # Domain rules register themselves with read_rule() at import.
 from webapp.policy import archive  # noqa: E402,F401
 from webapp.policy import dialogue  # noqa: E402,F401  (registers the dialogue read rules)
+from webapp.policy import audit  # noqa: E402,F401  (registers the audit log's read rule)
+from webapp.policy import groups  # noqa: E402,F401  (registers the sharing groups' read rule: their owners)
+from webapp.policy import accounts  # noqa: E402,F401  (accounts as notification targets)
+from webapp.policy import organisations  # noqa: E402,F401  (focal points, profiles, the directory)
+from webapp.policy import data_rights  # noqa: E402,F401  (erasure requests: the organisation answers)

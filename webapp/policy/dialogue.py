@@ -2,16 +2,20 @@
 
 Reading follows the tier rule of the round (threads in a round carry the round's tier, group and organisation,
 and are additionally checked against the round itself, so a thread is never visible beyond its round). Posts,
-revisions, flags and moderation events are readable exactly when their thread is. Posting further needs an
+flags and moderation events are readable exactly when their thread is; a post revision also needs the tier rule
+for the audience its thread had when it was written (recorded on the revision), so lowering or moving a round or
+thread never lowers the versions written before (DESIGN.md §7). Posting further needs an
 invitation when the round has any. Moderating needs the facilitator role AND being one of the round's facilitators
 (any facilitator for standalone threads). Admins manage people, not content: being admin grants nothing here.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.models import (
@@ -23,10 +27,21 @@ from webapp.models import (
     PostRevision,
     Thread,
     Tier,
+    User,
     Watch,
 )
 from webapp.models.dialogue_round import round_facilitators
-from webapp.policy import Viewer, can_view, read_clause, read_rule, tier_allows, tier_clause
+from webapp.policy import (
+    Viewer,
+    can_view,
+    max_authoring_tier,
+    read_clause,
+    read_rule,
+    tier_allows,
+    tier_clause,
+    viewer_for,
+)
+from webapp.policy.audience import Audience, AudienceRefusal, audience_change_refusal
 
 # ---------------------------------------------------------------- rounds
 
@@ -81,11 +96,25 @@ def _readable_post_ids(viewer: Viewer):
 
 
 read_rule(Post, clause=_post_clause, predicate=lambda viewer, post: _thread_predicate(viewer, post.thread))
-read_rule(
-    PostRevision,
-    clause=lambda viewer: PostRevision.post_id.in_(_readable_post_ids(viewer)),
-    predicate=lambda viewer, revision: can_view(viewer, revision.post),
-)
+
+
+def _post_revision_clause(viewer: Viewer) -> ColumnElement[bool]:
+    written_under = tier_clause(
+        viewer,
+        tier=PostRevision.tier,
+        sharing_group_id=PostRevision.sharing_group_id,
+        author_organisation_id=PostRevision.organisation_id,
+    )
+    return and_(written_under, PostRevision.post_id.in_(_readable_post_ids(viewer)))
+
+
+def _post_revision_predicate(viewer: Viewer, revision: PostRevision) -> bool:
+    if not tier_allows(viewer, revision.tier, revision.sharing_group_id, revision.organisation_id):
+        return False
+    return can_view(viewer, revision.post)
+
+
+read_rule(PostRevision, clause=_post_revision_clause, predicate=_post_revision_predicate)
 read_rule(
     PostFlag,
     clause=lambda viewer: PostFlag.post_id.in_(_readable_post_ids(viewer)),
@@ -173,6 +202,57 @@ def facilitates(viewer: Viewer, round_: DialogueRound | None) -> bool:
 def can_manage_round(viewer: Viewer, round_: DialogueRound) -> bool:
     """Edit, open, close, conclude a round: its facilitators."""
     return facilitates(viewer, round_)
+
+
+def is_round_originator(viewer: Viewer, round_: DialogueRound) -> bool:
+    """The facilitating organisation acting (DESIGN.md rule 8): the creating facilitator, or a co-facilitator of the
+    round's organisation. Co-facilitators from elsewhere may raise the round, never lower, widen or regroup it."""
+    if not facilitates(viewer, round_):
+        return False
+    return viewer.user_id == round_.created_by_id or viewer.organisation_id == round_.organisation_id
+
+
+def can_propose_round_declassification(viewer: Viewer, round_: DialogueRound) -> bool:
+    """A facilitator from elsewhere who may read the round may propose lowering or widening it (and so its
+    synthesis); the facilitating organisation decides (DESIGN.md rule 8). The originator itself just changes it."""
+    return (viewer.is_verified and viewer.is_facilitator and _round_predicate(viewer, round_)
+            and not is_round_originator(viewer, round_))
+
+
+def round_audience_refusal(
+    viewer: Viewer, round_: DialogueRound, tier: Tier, sharing_group_id: int | None, creator: Viewer
+) -> AudienceRefusal | None:
+    """Why `viewer` may not give the round (and so its threads, posts and synthesis) this tier and group."""
+    if not can_manage_round(viewer, round_):
+        return AudienceRefusal.NOT_ALLOWED
+    return audience_change_refusal(
+        viewer,
+        originator=is_round_originator(viewer, round_),
+        old=(round_.tier, round_.sharing_group_id, round_.organisation_id),
+        new=(tier, sharing_group_id, round_.organisation_id),
+        authors=[creator],
+    )
+
+
+def round_tier_choices(viewer: Viewer, round_: DialogueRound, creator: Viewer) -> list[Tier]:
+    """The tiers the round form offers `viewer` at the round's current group: its own and every allowed one."""
+    return [
+        tier for tier in Tier
+        if tier is round_.tier or (
+            tier <= max_authoring_tier(viewer)
+            and round_audience_refusal(viewer, round_, tier, round_.sharing_group_id, creator) is None
+        )
+    ]
+
+
+def keeps_originating_facilitators(viewer: Viewer, round_: DialogueRound, facilitator_ids) -> bool:
+    """A co-facilitator from elsewhere never removes the round's creator or its organisation's facilitators."""
+    if is_round_originator(viewer, round_):
+        return True
+    kept = {int(i) for i in facilitator_ids or ()} | {viewer.user_id}
+    originating = {user.id for user in round_.facilitators
+                   if user.id == round_.created_by_id or user.organisation_id == round_.organisation_id}
+    return originating <= kept
 
 
 def can_moderate_thread(viewer: Viewer, thread: Thread) -> bool:
@@ -282,6 +362,17 @@ def author_visible_to(viewer: Viewer, item: Any) -> bool:
     return facilitates(viewer, round_)
 
 
+def pseudonyms_apply(round_: DialogueRound | None) -> bool:
+    """Do this round's posts carry per-thread pseudonyms? Chatham House rounds whose facilitators chose them. They
+    are shown to every reader; the round's facilitators see them beside the names (the mapping, no one else)."""
+    return round_ is not None and round_.chatham_house and round_.thread_pseudonyms
+
+
+def roster_visible_to(viewer: Viewer, round_: DialogueRound) -> bool:
+    """May `viewer` see which organisations a round invited? Unless its roster is hidden; its facilitators always."""
+    return not round_.hidden_roster or facilitates(viewer, round_)
+
+
 # ---------------------------------------------------------------- moving: never widen the audience silently
 
 
@@ -300,3 +391,49 @@ def audience_within(new: tuple[Tier, int | None, int], old: tuple[Tier, int | No
     if new_group != old_group:
         return False
     return new_org == old_org or new_tier is Tier.CONFIDENTIAL
+
+
+def is_thread_originator(viewer: Viewer, thread: Thread) -> bool:
+    """Who decides who else reads a thread: in a round, the round's originator; standing alone, its author or a
+    facilitator of its organisation (until focal points exist), who may read it."""
+    if not (viewer.is_verified and can_view(viewer, thread)):
+        return False
+    if thread.round_id is not None:
+        return is_round_originator(viewer, thread.round)
+    return viewer.user_id == thread.author_id or (
+        viewer.is_facilitator and viewer.organisation_id == thread.organisation_id)
+
+
+def move_refusal(
+    viewer: Viewer, thread: Thread, new: Audience, *, originating_author: Viewer, posters: Iterable[Viewer]
+) -> AudienceRefusal | None:
+    """Why `viewer` may not move `thread` to audience `new` (None: allowed). Anyone but the originator may only move
+    it to the same group and organisation at the same tier or higher, and never takes it away from anyone who wrote
+    in it (`posters`); the originator decides, but never locks out its own author (`originating_author`: the
+    round's creator, or the author of a standalone thread)."""
+    if not can_moderate_thread(viewer, thread):
+        return AudienceRefusal.NOT_ALLOWED
+    originator = is_thread_originator(viewer, thread)
+    return audience_change_refusal(
+        viewer,
+        originator=originator,
+        old=(thread.tier, thread.sharing_group_id, thread.organisation_id),
+        new=new,
+        authors=[originating_author] if originator else [originating_author, *posters],
+    )
+
+
+@dataclass(frozen=True)
+class ThreadAuthors:
+    """Whose reach a move must keep (move_refusal), as the tier rule sees them now."""
+
+    originating_author: Viewer
+    posters: list[Viewer]
+
+
+def thread_authors(db: Session, thread: Thread) -> ThreadAuthors:
+    """The originator's person (its round's creator, or the thread's own author) and everyone who wrote in it."""
+    ids = set(db.scalars(select(Post.author_id).where(Post.thread_id == thread.id))) | {thread.author_id}
+    posters = [viewer_for(user, db) for user in db.scalars(select(User).where(User.id.in_(sorted(ids))))]
+    originating_id = thread.round.created_by_id if thread.round_id is not None else thread.author_id
+    return ThreadAuthors(viewer_for(db.get(User, originating_id), db), posters)

@@ -9,10 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from sqlalchemy import Integer, Select, String, extract, func, select, type_coerce
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Integer, Select, String, and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp import policy
+from webapp.counts.cache import cached
+from webapp.ids import parse_number
 from webapp.models import (
     LifecycleStage,
     Organisation,
@@ -36,71 +39,78 @@ class BadFilter(ValueError):
 
 @dataclass(frozen=True)
 class BrowseFilters:
-    """The filters of the browse page; None means 'any'."""
+    """The filters of the browse page: several values per filter (any of them matches); empty means 'any'."""
 
-    kind: SubmissionKind | None = None
-    paragraph: int | None = None
-    stakeholder: str | None = None
-    stage: LifecycleStage | None = None
-    country: str | None = None
-    year: int | None = None
-    tier: Tier | None = None
+    kind: tuple[SubmissionKind, ...] = ()
+    paragraph: tuple[int, ...] = ()
+    stakeholder: tuple[str, ...] = ()
+    stage: tuple[LifecycleStage, ...] = ()
+    country: tuple[str, ...] = ()
+    year: tuple[int, ...] = ()
+    tier: tuple[Tier, ...] = ()
     page: int = 1
 
     def without(self, name: str) -> "BrowseFilters":
         """The same filters with one of them cleared (for counting that filter's values)."""
-        return replace(self, **{name: None})
+        return replace(self, **{name: ()})
 
-    def as_args(self, **changes) -> dict[str, str]:
-        """Query-string arguments for these filters with `changes` applied (None drops a filter)."""
-        values = {
-            "kind": self.kind.value if self.kind else None,
-            "paragraph": self.paragraph,
-            "stakeholder": self.stakeholder,
-            "stage": self.stage.value if self.stage else None,
-            "country": self.country,
-            "year": self.year,
-            "tier": self.tier.code if self.tier else None,
-        }
+    def codes(self, name: str) -> list[str]:
+        """The chosen values of one filter, as the codes of the query string."""
+        code = {"kind": lambda v: v.value, "stage": lambda v: v.value, "tier": lambda v: v.code}.get(name, str)
+        return [code(value) for value in getattr(self, name)]
+
+    def as_args(self, **changes) -> dict[str, list[str]]:
+        """Query-string arguments for these filters (a list per filter) with `changes` applied."""
+        values = {name: self.codes(name) for name in FILTER_NAMES}
         values.update(changes)
-        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+        return {k: v for k, v in values.items() if v}
 
     @property
     def active(self) -> bool:
-        return any(v is not None for k, v in self.as_args().items())
+        return bool(self.as_args())
 
 
-def _int(args: Mapping[str, str], name: str, low: int, high: int, message: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadFilter(message)
-    return int(raw)
+FILTER_NAMES = ("kind", "paragraph", "stakeholder", "stage", "country", "year", "tier")
+MAX_VALUES = 40  # per filter: more than any filter has values (25 paragraphs; countries are few per archive)
+
+
+def _values(args, name: str) -> list[str]:
+    raw = [value.strip() for value in args.getlist(name)] if hasattr(args, "getlist") else [args.get(name) or ""]
+    values = list(dict.fromkeys(value for value in raw if value))
+    if len(values) > MAX_VALUES:
+        raise BadFilter(_l("Too many values for one filter."))
+    return values
+
+
+def _int(args, name: str, low: int, high: int, message: str) -> tuple[int, ...]:
+    numbers = []
+    for raw in _values(args, name):
+        number = parse_number(raw)
+        if number is None or not low <= number <= high:
+            raise BadFilter(message)
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def parse_filters(args: Mapping[str, str]) -> BrowseFilters:
-    """Read the filters from a query string; unknown values raise BadFilter with a clear message."""
-    def enum_arg(name: str, enum_class, message: str):
-        raw = (args.get(name) or "").strip()
-        if not raw:
-            return None
+    """Read the filters from a query string (a filter may repeat); unknown values raise BadFilter with a message."""
+    def enum_arg(name: str, enum_class, message: str) -> tuple:
         try:
-            return enum_class(raw)
+            return tuple(enum_class(raw) for raw in _values(args, name))
         except ValueError:
             raise BadFilter(message) from None
 
-    stakeholder = (args.get("stakeholder") or "").strip() or None
-    if stakeholder is not None and stakeholder not in STAKEHOLDER_CODES:
-        raise BadFilter("Unknown stakeholder type.")
-    country = (args.get("country") or "").strip().upper() or None
-    if country is not None and (len(country) != 2 or not country.isalpha()):
-        raise BadFilter("A country is given as a two-letter ISO code.")
-    tier_raw = (args.get("tier") or "").strip()
+    stakeholder = tuple(_values(args, "stakeholder"))
+    if any(code not in STAKEHOLDER_CODES for code in stakeholder):
+        raise BadFilter(_l("Unknown stakeholder type."))
+    country = tuple(code.upper() for code in _values(args, "country"))
+    if any(len(code) != 2 or not code.isalpha() for code in country):
+        raise BadFilter(_l("A country is given as a two-letter ISO code."))
     try:
-        tier = Tier.from_code(tier_raw) if tier_raw else None
+        tier = tuple(Tier.from_code(raw) for raw in _values(args, "tier"))
     except ValueError:
-        raise BadFilter("Unknown access tier.") from None
+        raise BadFilter(_l("Unknown access tier.")) from None
+    pages = _int(args, "page", 1, MAX_PAGE, "Unknown page.")
     return BrowseFilters(
         kind=enum_arg("kind", SubmissionKind, "Unknown submission type."),
         paragraph=_int(args, "paragraph", FIRST_PARAGRAPH, LAST_PARAGRAPH, "Paragraphs are numbered 1 to 25."),
@@ -109,14 +119,15 @@ def parse_filters(args: Mapping[str, str]) -> BrowseFilters:
         country=country,
         year=_int(args, "year", 1900, 2999, "A year has four digits."),
         tier=tier,
-        page=_int(args, "page", 1, MAX_PAGE, "Unknown page.") or 1,
+        page=pages[0] if pages else 1,
     )
 
 
 def readable(viewer: Viewer, *columns) -> Select:
     """Published or archived submissions the viewer may read (the base of every archive listing)."""
     stmt = select(*columns).select_from(Submission) if columns else select(Submission)
-    stmt = stmt.where(Submission.status.in_(READABLE_STATUSES))
+    # A superseded policy version is reached from its current version, not listed beside it.
+    stmt = stmt.where(Submission.status.in_(READABLE_STATUSES), Submission.superseded_by_id.is_(None))
     return policy.visible(stmt, viewer, Submission)
 
 
@@ -125,29 +136,30 @@ def _year_range(year: int) -> tuple[datetime, datetime]:
 
 
 def _apply(stmt: Select, filters: BrowseFilters) -> Select:
-    if filters.kind is not None:
-        stmt = stmt.where(Submission.kind == filters.kind)
-    if filters.stage is not None:
-        stmt = stmt.where(Submission.lifecycle_stage == filters.stage)
-    if filters.tier is not None:
-        stmt = stmt.where(Submission.tier == filters.tier)
-    if filters.year is not None:
-        start, end = _year_range(filters.year)
-        stmt = stmt.where(Submission.published_at >= start, Submission.published_at < end)
-    if filters.paragraph is not None:
+    if filters.kind:
+        stmt = stmt.where(Submission.kind.in_(filters.kind))
+    if filters.stage:
+        stmt = stmt.where(Submission.lifecycle_stage.in_(filters.stage))
+    if filters.tier:
+        stmt = stmt.where(Submission.tier.in_(filters.tier))
+    if filters.year:
+        spans = [_year_range(year) for year in filters.year]
+        stmt = stmt.where(or_(*(and_(Submission.published_at >= start, Submission.published_at < end)
+                                for start, end in spans)))
+    if filters.paragraph:
         stmt = stmt.where(
             Submission.id.in_(
                 select(submission_paragraphs.c.submission_id).where(
-                    submission_paragraphs.c.paragraph_number == filters.paragraph
+                    submission_paragraphs.c.paragraph_number.in_(filters.paragraph)
                 )
             )
         )
-    if filters.stakeholder is not None or filters.country is not None:
+    if filters.stakeholder or filters.country:
         orgs = select(Organisation.id)
-        if filters.stakeholder is not None:
-            orgs = orgs.where(Organisation.stakeholder_type_code == filters.stakeholder)
-        if filters.country is not None:
-            orgs = orgs.where(Organisation.country == filters.country)
+        if filters.stakeholder:
+            orgs = orgs.where(Organisation.stakeholder_type_code.in_(filters.stakeholder))
+        if filters.country:
+            orgs = orgs.where(Organisation.country.in_(filters.country))
         # Chatham House syntheses name no organisation, so they cannot be found by its type or country either.
         stmt = stmt.where(Submission.author_organisation_id.in_(orgs), Submission.chatham_house.is_(False))
     return stmt
@@ -218,12 +230,28 @@ def _sorted(name: str, counts: dict[str, int]) -> list[tuple[str, int]]:
     return sorted(items)
 
 
-def _paragraph_facet(db: Session, viewer: Viewer, filters: BrowseFilters) -> Facet:
+def _paragraph_counts(db: Session, viewer: Viewer, filters: BrowseFilters) -> dict[str, int]:
     # Count links of the readable ids (a narrow subquery), not a join that would read every wide row.
     key = submission_paragraphs.c.paragraph_number
     ids = _apply(readable(viewer, Submission.id), filters.without("paragraph"))
     stmt = select(key, func.count()).where(submission_paragraphs.c.submission_id.in_(ids)).group_by(key)
-    return Facet("paragraph", _sorted("paragraph", {str(number): count for number, count in db.execute(stmt)}))
+    return {str(number): count for number, count in db.execute(stmt)}
+
+
+def filter_key(filters: BrowseFilters) -> tuple:
+    """The filters as a cache key: every chosen value, in a fixed order (the page is not part of it)."""
+    return tuple((name, tuple(sorted(filters.codes(name)))) for name in FILTER_NAMES)
+
+
+def facet_counts(db: Session, viewer: Viewer, filters: BrowseFilters) -> dict[str, dict[str, int]]:
+    """Readable items per value of every filter (each with the other filters applied), cached per audience class,
+    filters and data generation (webapp/counts/): readable() is the tier rule alone, so the class decides."""
+    def compute() -> dict[str, dict[str, int]]:
+        counts = {name: _dimension_counts(db, viewer, filters, name) for name in DIMENSIONS}
+        counts["paragraph"] = _paragraph_counts(db, viewer, filters)
+        return counts
+
+    return cached(db, "browse-facets", policy.audience_key(viewer), filter_key(filters), compute)
 
 
 @dataclass
@@ -257,7 +285,11 @@ def load_newest(db: Session, id_stmt: Select) -> list[Submission]:
 
     Ordering and limiting over ids only lets the database use the covering index instead of sorting wide rows.
     """
-    ids = list(db.scalars(id_stmt))
+    return load_for_display(db, list(db.scalars(id_stmt)))
+
+
+def load_for_display(db: Session, ids: list[int]) -> list[Submission]:
+    """These submissions (ids the caller read through the policy), newest first, with what a listing shows."""
     if not ids:
         return []
     stmt = with_display_relations(select(Submission).where(Submission.id.in_(ids))).order_by(*NEWEST_FIRST)
@@ -266,9 +298,10 @@ def load_newest(db: Session, id_stmt: Select) -> list[Submission]:
 
 def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
     """The page of items, the total, and the counts per filter value, for this viewer."""
-    per_dimension = {name: _dimension_counts(db, viewer, filters, name) for name in DIMENSIONS}
+    per_dimension = facet_counts(db, viewer, filters)
     kinds = per_dimension["kind"]  # every item has one kind: the total is read off the kind counts
-    total = kinds.get(filters.kind.value, 0) if filters.kind is not None else sum(kinds.values())
+    chosen = filters.codes("kind")
+    total = sum(count for code, count in kinds.items() if not chosen or code in chosen)
     page_ids = (
         _apply(readable(viewer, Submission.id), filters)
         .order_by(*NEWEST_FIRST)
@@ -276,7 +309,5 @@ def browse(db: Session, viewer: Viewer, filters: BrowseFilters) -> BrowseResult:
         .offset((filters.page - 1) * PER_PAGE)
     )
     items = load_newest(db, page_ids)
-    facets = {"paragraph": _paragraph_facet(db, viewer, filters)}
-    for name, counts in per_dimension.items():
-        facets[name] = Facet(name, _sorted(name, counts))
+    facets = {name: Facet(name, _sorted(name, per_dimension[name])) for name in ("paragraph", *DIMENSIONS)}
     return BrowseResult(items=items, total=total, facets=facets, filters=filters)

@@ -41,7 +41,7 @@ def _as_lines(value: Any) -> list[str]:
 def diff_snapshots(old: dict[str, Any], new: dict[str, Any]) -> list[FieldDiff]:
     """The fields that differ between two snapshots, each with its line diff."""
     names = [n for n in DIFF_ORDER if n in old or n in new]
-    names += sorted((set(old) | set(new)) - set(names))
+    names += sorted(name for name in (set(old) | set(new)) - set(names) if not name.startswith("_"))
     changed: list[FieldDiff] = []
     for name in names:
         before, after = _as_lines(old.get(name)), _as_lines(new.get(name))

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from webapp.policy.archive import shows_author
+from webapp.policy.small_cells import KeyPoints, small_cell_threshold
 from webapp.models import Submission, SubmissionKind
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.queries_archive.labels import (
@@ -47,15 +48,19 @@ def _structured(item: Submission) -> list[tuple[str, str]]:
     return [(str(FIELD_LABELS[name]), value) for name, value in pairs if value]
 
 
-def to_markdown(item: Submission, url: str, stakeholder_labels: dict[str, str] | None = None) -> str:
-    """The submission as a Markdown document headed by its TLP label (key points headed by stakeholder type)."""
+def to_markdown(item: Submission, url: str, stakeholder_labels: dict[str, str] | None = None, *,
+                key_points: KeyPoints | None = None) -> str:
+    """The submission as a Markdown document headed by its TLP label (key points headed by stakeholder type, as
+    the small-cell rule lets the exporting reader see them: `key_points`)."""
+    # `item` is the exporting reader's view (queries_archive.sections.reader_item): only the sections they read.
+    handling = item.handling_tier
     lines = [
-        f"{item.tier.tlp}",
+        f"{handling.tlp}",
         "",
         f"# {item.title}",
         "",
         f"*{KIND_LABELS[item.kind.value]}* — {author_label(item)}"
-        + ("" if not shows_author(item) else f" ({item.author_organisation.stakeholder_type.label}, "
+        + ("" if not shows_author(item) else f" ({item.author_organisation.stakeholder_type.display_label}, "
            f"{item.author_organisation.country_name})"),
         "",
         f"- {FIELD_LABELS['status']}: {STATUS_LABELS[item.status.value]}",
@@ -71,19 +76,29 @@ def to_markdown(item: Submission, url: str, stakeholder_labels: dict[str, str] |
     for name in MARKDOWN_FIELDS[item.kind]:
         source = getattr(item, f"{name}_source")
         if source:
-            lines += [f"## {FIELD_LABELS[name]}", "", source, ""]
-    if item.kind is SubmissionKind.OUTCOME_SYNTHESIS and item.key_points:
+            lines += [f"## {FIELD_LABELS[name]}", ""]
+            if item.labels_sections:
+                tier = item.section_tier(name)
+                lines += [f"{tier.tlp} ({tier.code})", ""]
+            lines += [source, ""]
+    points = key_points.by_type if key_points is not None else item.key_points
+    if item.kind is SubmissionKind.OUTCOME_SYNTHESIS and (points or (key_points and key_points.pooled)):
         lines += [f"## {FIELD_LABELS['key_points']}", ""]
         labels = stakeholder_labels or {}
-        order = [code for code in labels if code in item.key_points] + sorted(set(item.key_points) - set(labels))
+        order = [code for code in labels if code in points] + sorted(set(points) - set(labels))
         for code in order:
-            lines += [f"### {labels.get(code, code)}", "", item.key_points[code], ""]
-    lines += ["", item.tier.tlp]
+            lines += [f"### {labels.get(code, code)}", "", points[code], ""]
+        if key_points is not None and key_points.pooled:
+            lines += [f"### {_('Other stakeholder types (each with fewer than %(n)d participants)', n=small_cell_threshold())}", ""]
+            for text in key_points.pooled:
+                lines += [text, ""]
+    lines += ["", handling.tlp]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def to_json(item: Submission, url: str) -> dict[str, Any]:
-    """The submission as a JSON-able dict (sources, not rendered HTML), with its tier and TLP label."""
+def to_json(item: Submission, url: str, *, key_points: KeyPoints | None = None) -> dict[str, Any]:
+    """The submission as a JSON-able dict (sources, not rendered HTML), with its tier and TLP label (key points as
+    the small-cell rule lets the exporting reader see them: `key_points`)."""
     data: dict[str, Any] = {
         "id": item.id,
         "url": url,
@@ -106,6 +121,12 @@ def to_json(item: Submission, url: str) -> dict[str, Any]:
     }
     for name in MARKDOWN_FIELDS[item.kind]:
         data[name] = getattr(item, f"{name}_source")
+    # The TLP of each part as this reader has it (a section they may not read is an empty one, at the item's tier).
+    data["section_tiers"] = {
+        name: {"tier": item.section_tier(name).code, "tlp": item.section_tier(name).tlp}
+        for name in MARKDOWN_FIELDS[item.kind]
+    }
+    data["handling_tlp"] = item.handling_tier.tlp
     if item.kind is SubmissionKind.LESSON_LEARNT:
         data.update(
             application_area=item.application_area,
@@ -122,7 +143,10 @@ def to_json(item: Submission, url: str) -> dict[str, Any]:
             policy_series=item.policy_series,
         )
     elif item.kind is SubmissionKind.OUTCOME_SYNTHESIS:
-        data.update(key_points=dict(item.key_points or {}), round_id=item.round_id, chatham_house=item.chatham_house)
+        points = dict(item.key_points or {}) if key_points is None else dict(key_points.by_type)
+        data.update(key_points=points, round_id=item.round_id, chatham_house=item.chatham_house)
+        if key_points is not None and key_points.pooled:
+            data["key_points_other_types"] = list(key_points.pooled)
     return data
 
 

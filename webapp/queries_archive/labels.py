@@ -15,7 +15,7 @@ STATUS_LABELS = {
     "returned": _l("Returned with comments"),
     "published": _l("Published"),
     "withdrawn": _l("Withdrawn"),
-    "archived": _l("Archived"),
+    "archived": _l("Retired"),  # the item's action is "Retire": no clash with the Archive section
 }
 STAGE_LABELS = {
     "design": _l("Design"),
@@ -71,3 +71,11 @@ FIELD_LABELS = {
     "chatham_house": _l("Chatham House rule"),
 }
 CHATHAM_HOUSE_AUTHOR = _l("Facilitators of the dialogue round")
+
+# How the revision history marks a revision's review (DESIGN.md rule 9); ordinary revisions carry no mark.
+REVIEW_STATE_LABELS = {
+    "published": _l("published"),
+    "pending": _l("waiting for review"),
+    "returned": _l("returned with comments"),
+    "replaced": _l("replaced before review"),
+}

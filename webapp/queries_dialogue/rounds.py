@@ -12,6 +12,7 @@ from webapp.models.dialogue_round import round_paragraphs
 from webapp.models.thread import thread_paragraphs
 from webapp.paragraph_listing import ParagraphSection
 from webapp.policy import Viewer
+from webapp.policy.small_cells import KeyPoints, ProtectedCounts, protect_cells, protect_key_points, small_cells_apply
 
 
 def _round_options():
@@ -86,6 +87,8 @@ class ParticipationSummary:
     """Participation by stakeholder type, in the seeded order of types, with totals."""
 
     rows: list[Participation] = field(default_factory=list)
+    # The rows as the viewer may see them (webapp.policy.small_cells): {code: {"posts"|"participants": Figure}}.
+    figures: ProtectedCounts | None = None
 
     @property
     def total_posts(self) -> int:
@@ -97,7 +100,8 @@ class ParticipationSummary:
 
 
 def participation(db: Session, viewer: Viewer, round_id: int) -> ParticipationSummary:
-    """Counts of readable, not deleted, not hidden posts and of distinct authors per stakeholder type."""
+    """Counts of readable, not deleted, not hidden posts and of distinct authors per stakeholder type, with the
+    figures the small-cell rule lets this viewer see."""
     stmt = (
         select(Organisation.stakeholder_type_code, func.count(Post.id), func.count(func.distinct(Post.author_id)))
         .select_from(Post)
@@ -109,9 +113,23 @@ def participation(db: Session, viewer: Viewer, round_id: int) -> ParticipationSu
     )
     counts = {code: (posts, people) for code, posts, people in db.execute(policy.visible(stmt, viewer, Post))}
     kinds = db.scalars(select(StakeholderType).order_by(StakeholderType.position))
-    return ParticipationSummary(
-        [Participation(kind.code, kind.label, *counts.get(kind.code, (0, 0))) for kind in kinds]
+    summary = ParticipationSummary(
+        [Participation(kind.code, kind.display_label, *counts.get(kind.code, (0, 0))) for kind in kinds]
     )
+    summary.figures = protect_cells(
+        {row.code: {"posts": row.posts, "participants": row.participants} for row in summary.rows},
+        key_measure="participants", protect=small_cells_apply(viewer, db.get(DialogueRound, round_id)))
+    return summary
+
+
+def invited_organisation_counts(db: Session, viewer: Viewer, round_: DialogueRound) -> ProtectedCounts:
+    """How many organisations of each stakeholder type a round invited, under the small-cell rule (what a
+    hidden roster shows instead of the names). Every type has a row, so absence is not told apart from few."""
+    counts = {code: {"organisations": 0} for code in db.scalars(select(StakeholderType.code)
+                                                                .order_by(StakeholderType.position))}
+    for organisation in round_.invited_organisations:
+        counts.setdefault(organisation.stakeholder_type_code, {"organisations": 0})["organisations"] += 1
+    return protect_cells(counts, key_measure="organisations", protect=small_cells_apply(viewer, round_))
 
 
 def paragraph_choices(db: Session) -> list[CallParagraph]:
@@ -160,3 +178,14 @@ def paragraph_section(db: Session, viewer: Viewer, number: int) -> DialogueParag
         paragraph=number,
         watching=is_watching(db, viewer, "paragraph", number),
     )
+
+
+def synthesis_key_points(db: Session, viewer: Viewer, item, points: dict[str, str]) -> KeyPoints:
+    """An outcome synthesis's key points (`points`: the item's text or HTML by type) as the small-cell rule lets
+    `viewer` see them, counted on its round. Its round gone, a Chatham House synthesis attributes nothing."""
+    points = dict(points or {})
+    if item.round_id is None:
+        if item.chatham_house and points:
+            return KeyPoints({}, [], True)
+        return KeyPoints(points, [], False)
+    return protect_key_points(points, participation(db, viewer, item.round_id).figures)

@@ -1,6 +1,8 @@
 """Checks shared by the dialogue services: paragraphs, tier choices, titles and Markdown bodies."""
 from __future__ import annotations
 
+from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,10 +23,10 @@ def paragraphs(db: Session, numbers, *, required: bool = True) -> list[CallParag
     """The Call paragraphs with these numbers; at least one unless not required; unknown numbers refused."""
     wanted = sorted({int(number) for number in numbers or ()})
     if required and not wanted:
-        raise ServiceError("Link at least one paragraph of the Call to Action.")
+        raise ServiceError(_l("Link at least one paragraph of the Call to Action."))
     found = list(db.scalars(select(CallParagraph).where(CallParagraph.number.in_(wanted)).order_by(CallParagraph.number)))
     if len(found) != len(wanted):
-        raise ServiceError("The Call to Action has paragraphs 1 to 25 only.")
+        raise ServiceError(_l("The Call to Action has paragraphs 1 to 25 only."))
     return found
 
 
@@ -32,20 +34,21 @@ def title(value: str) -> str:
     """A non-empty plain-text title of at most 200 characters."""
     cleaned = clean_plain(value, MAX_TITLE_CHARS + 1)
     if not cleaned:
-        raise ServiceError("A title is required.")
+        raise ServiceError(_l("A title is required."))
     if len(cleaned) > MAX_TITLE_CHARS:
-        raise ServiceError(f"A title can have at most {MAX_TITLE_CHARS} characters.")
+        raise ServiceError(_l("A title can have at most %(n)s characters.", n=format_decimal(MAX_TITLE_CHARS)))
     return cleaned
 
 
-def markdown(value: str, *, limit: int, what: str, required: bool = True) -> tuple[str, str]:
+def markdown(value: str, *, limit: int, what: object, required: bool = True) -> tuple[str, str]:
     """(source, sanitized html) of a Markdown text, refusing empty (when required) and oversized input."""
     source = (value or "").replace("\r\n", "\n").strip()
     if len(source) > limit:
-        raise ServiceError(f"{what} is too long: at most {limit:,} characters, this has {len(source):,}.")
+        raise ServiceError(_l("%(what)s is too long: at most %(limit)s characters, this has %(length)s.", what=what,
+                               limit=format_decimal(limit), length=format_decimal(len(source))))
     html = markdown_to_html(source) if source else ""
     if required and not html.strip():
-        raise ServiceError(f"{what} is empty.")
+        raise ServiceError(_l("%(what)s is empty.", what=what))
     return source, html
 
 
@@ -53,19 +56,25 @@ def reason(value: str, *, required: bool = True) -> str:
     """A moderation or flag reason: plain text, at most 1000 characters."""
     cleaned = clean_plain(value, MAX_REASON_CHARS + 1)
     if required and not cleaned:
-        raise ServiceError("Please give a reason.")
+        raise ServiceError(_l("Please give a reason."))
     if len(cleaned) > MAX_REASON_CHARS:
-        raise ServiceError(f"A reason can have at most {MAX_REASON_CHARS} characters.")
+        raise ServiceError(_l("A reason can have at most %(n)s characters.", n=format_decimal(MAX_REASON_CHARS)))
     return cleaned
 
 
-def tier_choice(db: Session, actor: Viewer, tier: Tier, sharing_group_id: int | None) -> tuple[Tier, int | None]:
-    """An author may give their own clearance at most, and limit to a group they belong to."""
+def tier_choice(
+    db: Session, actor: Viewer, tier: Tier, sharing_group_id: int | None, *, current_group_id: int | None = None
+) -> tuple[Tier, int | None]:
+    """An author may give their own clearance at most, and limit to a group they belong to (keeping the group a
+    round already has chooses nothing, so it is not refused)."""
     if tier > policy.max_authoring_tier(actor):
-        raise ServiceError("You cannot give a tier above your own clearance.")
-    if sharing_group_id is not None:
-        if db.get(SharingGroup, sharing_group_id) is None or not policy.may_use_group(actor, sharing_group_id):
-            raise ServiceError("You can only limit an item to a sharing group you belong to.")
+        raise ServiceError(_l("You cannot give a tier above your own clearance."))
+    if sharing_group_id is not None and sharing_group_id == current_group_id:
         if tier is Tier.PUBLIC:
-            raise ServiceError("A public item cannot be limited to a sharing group.")
+            raise ServiceError(_l("A public item cannot be limited to a sharing group."))
+    elif sharing_group_id is not None:
+        if db.get(SharingGroup, sharing_group_id) is None or not policy.may_use_group(actor, sharing_group_id):
+            raise ServiceError(_l("You can only limit an item to a sharing group you belong to."))
+        if tier is Tier.PUBLIC:
+            raise ServiceError(_l("A public item cannot be limited to a sharing group."))
     return tier, sharing_group_id

@@ -1,6 +1,7 @@
 """Moderation: flags, hide/unhide, lock/unlock, pin/unpin, move. Every act: audit row + moderation log entry."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -8,11 +9,22 @@ from webapp import policy
 from webapp.db import unit_of_work
 from webapp.models import DialogueRound, ModerationEvent, Post, PostFlag, Thread, utcnow
 from webapp.policy import Viewer
-from webapp.policy.dialogue import audience_within, can_flag_post, can_moderate_post, can_moderate_thread, facilitates
+from webapp.policy.audience import AudienceRefusal
+from webapp.policy.dialogue import (
+    audience_within,
+    can_flag_post,
+    can_moderate_post,
+    can_moderate_thread,
+    facilitates,
+    is_thread_originator,
+    move_refusal,
+    thread_authors,
+)
 from webapp.search.outbox import enqueue
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services import dialogue_inputs as inputs
 from webapp.services.audit import record
+from webapp.services import notification_events
 from webapp.services.notifications import notify_user
 
 
@@ -36,7 +48,7 @@ def _moderated_post(db: Session, actor: Viewer, post_id: int) -> Post:
     if not policy.can_view(actor, post):
         raise NotFound()
     if not can_moderate_post(actor, post):
-        raise Forbidden("Only the facilitators of this round can moderate it.")
+        raise Forbidden(_l("Only the facilitators of this round can moderate it."))
     return post
 
 
@@ -45,7 +57,7 @@ def _moderated_thread(db: Session, actor: Viewer, thread_id: int) -> Thread:
     if not policy.can_view(actor, thread):
         raise NotFound()
     if not can_moderate_thread(actor, thread):
-        raise Forbidden("Only the facilitators of this round can moderate it.")
+        raise Forbidden(_l("Only the facilitators of this round can moderate it."))
     return thread
 
 
@@ -65,14 +77,15 @@ def flag_post(actor: Viewer, post_id: int, *, reason: str) -> PostFlag:
         if not can_flag_post(actor, post):
             raise Forbidden("You cannot flag this post." if actor.is_verified else "Only verified members can flag posts.")
         if post.is_deleted:
-            raise Conflict("This post was deleted.")
+            raise Conflict(_l("This post was deleted."))
         cleaned = inputs.reason(reason)
         if db.scalar(select(PostFlag.id).where(PostFlag.post_id == post.id, PostFlag.user_id == actor.user_id)):
-            raise Conflict("You have already flagged this post.")
+            raise Conflict(_l("You have already flagged this post."))
         flag = PostFlag(post_id=post.id, user_id=actor.user_id, reason=cleaned)
         db.add(flag)
         db.flush()
         record(db, actor.user_id, "post.flagged", "dialogue_post", post.id, flag_id=flag.id)
+        notification_events.post_flagged(db, post, actor_id=actor.user_id)
     return flag
 
 
@@ -82,7 +95,7 @@ def dismiss_flags(actor: Viewer, post_id: int, *, reason: str = "") -> int:
         post = _moderated_post(db, actor, post_id)
         count = _resolve_flags(db, actor, post, "dismissed")
         if not count:
-            raise Conflict("This post has no open flags.")
+            raise Conflict(_l("This post has no open flags."))
         _log(db, actor, "post.flags_dismissed", thread=post.thread, post=post, reason=inputs.reason(reason, required=False),
              flags=count)
     return count
@@ -93,7 +106,7 @@ def hide_post(actor: Viewer, post_id: int, *, reason: str) -> Post:
     with unit_of_work() as db:
         post = _moderated_post(db, actor, post_id)
         if post.is_hidden:
-            raise Conflict("This post is already hidden.")
+            raise Conflict(_l("This post is already hidden."))
         cleaned = inputs.reason(reason)
         post.hidden_at, post.hidden_reason, post.hidden_by_id = utcnow(), cleaned, actor.user_id
         flags = _resolve_flags(db, actor, post, "hidden")
@@ -109,7 +122,7 @@ def unhide_post(actor: Viewer, post_id: int, *, reason: str = "") -> Post:
     with unit_of_work() as db:
         post = _moderated_post(db, actor, post_id)
         if not post.is_hidden:
-            raise Conflict("This post is not hidden.")
+            raise Conflict(_l("This post is not hidden."))
         post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
         _log(db, actor, "post.unhidden", thread=post.thread, post=post, reason=inputs.reason(reason, required=False))
         enqueue(db, "post", post.id)
@@ -122,7 +135,7 @@ def _set_thread_flag(actor: Viewer, thread_id: int, attribute: str, value: bool,
     with unit_of_work() as db:
         thread = _moderated_thread(db, actor, thread_id)
         if getattr(thread, attribute) is value:
-            raise Conflict(f"This thread is already {action.split('.')[1]}.")
+            raise Conflict(ALREADY_SET[action])
         setattr(thread, attribute, value)
         _log(db, actor, action, thread=thread, reason=inputs.reason(reason, required=False))
         enqueue(db, "thread", thread.id)
@@ -149,6 +162,26 @@ def unpin_thread(actor: Viewer, thread_id: int, *, reason: str = "") -> Thread:
     return _set_thread_flag(actor, thread_id, "pinned", False, "thread.unpinned", reason)
 
 
+ALREADY_SET = {
+    "thread.locked": _l("This thread is already locked."),
+    "thread.unlocked": _l("This thread is already unlocked."),
+    "thread.pinned": _l("This thread is already pinned."),
+    "thread.unpinned": _l("This thread is already unpinned."),
+}
+MOVE_REFUSALS: dict[AudienceRefusal, tuple[type[ServiceError], str]] = {
+    AudienceRefusal.NOT_ALLOWED: (Forbidden, _l("Only the facilitators of this round can moderate it.")),
+    AudienceRefusal.ONLY_ORIGINATOR: (Forbidden,
+        _l("Only the originator of this thread (its round's facilitating organisation, or for a standalone thread its "
+        "author's organisation) can move it somewhere with a lower tier, another sharing group or another "
+        "organisation's round. You may move it to a place with the same group at the same tier or higher.")),
+    AudienceRefusal.LOCKS_OUT_AUTHOR: (Conflict,
+        _l("Someone who wrote in this thread, or its originator, could no longer read it there: a move never takes "
+        "a thread away from its authors. Nothing was changed.")),
+    AudienceRefusal.LOCKS_OUT_ORGANISATION: (Conflict,
+        _l("Moving the thread there would take it away from its originating organisation. Nothing was changed.")),
+}
+
+
 def move_thread(
     actor: Viewer, thread_id: int, *, target_round_id: int | None, reason: str = "", confirm_declassification: bool = False
 ) -> Thread:
@@ -157,13 +190,13 @@ def move_thread(
     with unit_of_work() as db:
         thread = _moderated_thread(db, actor, thread_id)
         if target_round_id == thread.round_id:
-            raise Conflict("The thread is already there.")
+            raise Conflict(_l("The thread is already there."))
         old = (thread.tier, thread.sharing_group_id, thread.organisation_id)
         old_round_id = thread.round_id
         if target_round_id is not None:
             target = db.get(DialogueRound, target_round_id)
             if not policy.can_view(actor, target) or not facilitates(actor, target):
-                raise ServiceError("There is no round you facilitate with this number to move the thread to.")
+                raise ServiceError(_l("There is no round you facilitate with this number to move the thread to."))
             new = (target.tier, target.sharing_group_id, target.organisation_id)
         else:
             target = None
@@ -171,12 +204,19 @@ def move_thread(
         if thread.round is not None and thread.round.chatham_house and not (target is not None and target.chatham_house):
             # Names were given under the rule: moving would show them to everyone (author_visible_to follows the
             # thread's round). Like lifting the rule on a round with posts, this is never allowed.
-            raise Conflict("This thread was written under the Chatham House rule: it can only be moved into "
-                           "another round held under the rule.")
+            raise Conflict(_l("This thread was written under the Chatham House rule: it can only be moved into "
+                           "another round held under the rule."))
+        authors = thread_authors(db, thread)
+        refusal = move_refusal(actor, thread, new, originating_author=authors.originating_author,
+                               posters=authors.posters)
+        if refusal is not None:
+            error_class, message = MOVE_REFUSALS[refusal]
+            raise error_class(message)
+        by_originator = is_thread_originator(actor, thread)
         declassified = not audience_within(new, old)
         if declassified and not confirm_declassification:
-            raise Conflict("Moving the thread there would let people read it who cannot read it now. "
-                           "Confirm the declassification to go ahead.")
+            raise Conflict(_l("Moving the thread there would let people read it who cannot read it now. "
+                           "Confirm the declassification to go ahead."))
         cleaned = inputs.reason(reason, required=False)
         if target is None and not thread.paragraphs:
             thread.paragraphs = list(thread.round.paragraphs)
@@ -184,7 +224,7 @@ def move_thread(
         thread.tier, thread.sharing_group_id, thread.organisation_id = new
         db.flush()
         details = {"from_round_id": old_round_id, "to_round_id": target_round_id, "declassified": declassified,
-                   "tier_before": old[0].code, "tier_after": new[0].code}
+                   "tier_before": old[0].code, "tier_after": new[0].code, "by_originator": by_originator}
         _log(db, actor, "thread.moved", thread=thread, reason=cleaned, round_id=old_round_id, **details)
         # The destination's log (another round's, or the standalone threads' log) shows the move too.
         db.add(ModerationEvent(actor_id=actor.user_id, round_id=target_round_id, thread_id=thread.id,
@@ -192,4 +232,7 @@ def move_thread(
         enqueue(db, "thread", thread.id)
         for post_id in db.scalars(select(Post.id).where(Post.thread_id == thread.id)):
             enqueue(db, "post", post_id)
+        if new != old and thread.author_id != actor.user_id:
+            # Its author hears of a change of the thread's audience made by someone else (mail and in-app).
+            notify_user(db, thread.author_id, "tier_changed", thread)
     return thread

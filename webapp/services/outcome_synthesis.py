@@ -1,6 +1,7 @@
 """Outcome syntheses of dialogue rounds: written by facilitators and published straight into the archive."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from webapp.db import unit_of_work
@@ -8,7 +9,7 @@ from webapp.models import Submission, SubmissionKind, SubmissionStatus, Tier, Us
 from webapp.policy import Viewer
 from webapp.policy.archive import can_publish_outcome_synthesis
 from webapp.search.outbox import enqueue
-from webapp.services import Forbidden, ServiceError
+from webapp.services import Forbidden, ServiceError, review_dates
 from webapp.services.audit import record
 from webapp.services.notifications import notify_watchers
 from webapp.services.submission_fields import add_revision, apply_fields, clean_key_points, key_points_html
@@ -28,17 +29,18 @@ def add_outcome_synthesis(
     sharing_group_id: int | None,
     chatham_house: bool,
     author_organisation_id: int | None = None,
+    review_on=None,
 ) -> Submission:
     """Inside the caller's transaction: add a published synthesis, its revision, audit row, index intent and
     paragraph-watcher notifications. `author_organisation_id` is the organisation the tier rule uses — for a
     round's synthesis, the round's, so the synthesis never reaches further than the round did."""
     if not can_publish_outcome_synthesis(actor):
-        raise Forbidden("Only facilitators publish outcome syntheses.")
+        raise Forbidden(_l("Only facilitators publish outcome syntheses."))
     if not (body_source or "").strip():
-        raise ServiceError("The synthesis needs a body.")
+        raise ServiceError(_l("The synthesis needs a body."))
     author = db.get(User, actor.user_id)
     if author is None:
-        raise Forbidden("Only facilitators publish outcome syntheses.")
+        raise Forbidden(_l("Only facilitators publish outcome syntheses."))
     points = clean_key_points(key_points)
     now = utcnow()
     synthesis = Submission(
@@ -71,6 +73,7 @@ def add_outcome_synthesis(
             "body": body_source,
         },
     )
+    review_dates.choose_on_form(db, actor, synthesis, review_on)
     db.add(synthesis)
     db.flush()
     add_revision(db, actor, synthesis, "published")

@@ -1,7 +1,9 @@
-"""Admin actions on people: verification, roles, clearance, sharing groups, deactivation."""
+"""Admin actions on people: verification, roles, clearance, creating sharing groups, deactivation (who is in a
+group: services/group_membership.py)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -9,9 +11,13 @@ from webapp import policy
 from webapp.db import unit_of_work
 from webapp.models import AccountStatus, Organisation, SharingGroup, Tier, User
 from webapp.policy import Viewer
-from webapp.services import Conflict, Forbidden, NotFound
+from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.accounts import revoke_all_sessions
+from webapp.services.account_links import mail_reset_link, send_account_mail
 from webapp.services.audit import record
+from webapp.services.mail_language import in_recipients_language
+from webapp.services.second_factor import remove_second_factor
+
 
 
 def _require_admin(actor: Viewer) -> None:
@@ -33,13 +39,6 @@ def _organisation(db: Session, organisation_id: int) -> Organisation:
     return organisation
 
 
-def _group(db: Session, group_id: int) -> SharingGroup:
-    group = db.get(SharingGroup, group_id)
-    if group is None:
-        raise NotFound(_l("No such sharing group."))
-    return group
-
-
 def verify_organisation(actor: Viewer, organisation_id: int) -> Organisation:
     """Mark an organisation verified so its members can post."""
     _require_admin(actor)
@@ -53,14 +52,46 @@ def verify_organisation(actor: Viewer, organisation_id: int) -> Organisation:
 
 
 def verify_user(actor: Viewer, user_id: int) -> User:
-    """Activate a pending account."""
+    """Activate a pending account (admins; focal points verify through the organisation service, the same rule)."""
+    _require_admin(actor)
+    from webapp.services import organisations
+
+    return organisations.verify_person(actor, user_id)
+
+
+def send_password_reset(actor: Viewer, user_id: int) -> User:
+    """Mail a person a password reset link; the admin never sees or sets the password."""
     _require_admin(actor)
     with unit_of_work() as db:
         user = _user(db, user_id)
-        if user.status is not AccountStatus.PENDING:
-            raise Conflict(_l("Only pending accounts can be verified."))
-        user.status = AccountStatus.ACTIVE
-        record(db, actor.user_id, "user.verified", "user", user.id)
+        if user.status is AccountStatus.DEACTIVATED:
+            raise Conflict(_l("This account is deactivated; reactivate it first."))
+        mail_reset_link(db, user)
+        record(db, actor.user_id, "user.password_reset_sent", "user", user.id)
+    return user
+
+
+def reset_second_factor(actor: Viewer, user_id: int) -> User:
+    """For a person who lost both phone and recovery codes: remove their second factor and sign them out
+    everywhere. Audited, and the person is told by mail. Until they enrol again they read at community level."""
+    _require_admin(actor)
+    with unit_of_work() as db:
+        user = _user(db, user_id)
+        if not user.has_second_factor:
+            raise Conflict(_l("This person has no second factor to reset."))
+        if user.id == actor.user_id:
+            raise Forbidden(_l("Ask another administrator to reset your own second factor."))
+        remove_second_factor(db, user)
+        revoke_all_sessions(db, user.id)
+        record(db, actor.user_id, "user.second_factor_reset", "user", user.id)
+        with in_recipients_language(user):
+            send_account_mail(
+                db, user.email, _("Your two-factor sign-in was reset"),
+                _("Hello %(name)s,\n\nan administrator removed the second factor of your account, and every session "
+                  "was signed out. Sign in with your password and set up two-factor sign-in again under Account. If "
+                  "you did not ask for this, tell an administrator at once.", name=user.name),
+                recipient_id=user.id,
+            )
     return user
 
 
@@ -114,65 +145,26 @@ def reactivate_user(actor: Viewer, user_id: int) -> User:
         user = _user(db, user_id)
         if user.status is not AccountStatus.DEACTIVATED:
             raise Conflict(_l("Only deactivated accounts can be reactivated."))
+        if user.is_erased:
+            raise Conflict(_l("This person's data was erased; an erased account cannot be reactivated."))
         user.status = AccountStatus.ACTIVE
         record(db, actor.user_id, "user.reactivated", "user", user.id)
     return user
 
 
-def create_group(actor: Viewer, *, name: str, description: str) -> SharingGroup:
-    """Create a sharing group."""
+def create_group(actor: Viewer, *, name: str, description: str, owner_organisation_id: int | None = None) -> SharingGroup:
+    """Create a sharing group, optionally owned by an organisation (whose focal points are told of changes)."""
     _require_admin(actor)
     with unit_of_work() as db:
         if db.scalar(select(SharingGroup.id).where(func.lower(SharingGroup.name) == name.strip().lower())):
             raise Conflict(_l("A sharing group with this name already exists."))
-        group = SharingGroup(name=name.strip(), description=description.strip())
+        if owner_organisation_id is not None:
+            owner = db.get(Organisation, owner_organisation_id)
+            if owner is None or not owner.verified:
+                raise ServiceError(_l("Choose the owner from the list of verified organisations."))
+        group = SharingGroup(name=name.strip(), description=description.strip(), owner_organisation_id=owner_organisation_id)
         db.add(group)
         db.flush()
-        record(db, actor.user_id, "group.created", "sharing_group", group.id, name=group.name)
+        record(db, actor.user_id, "group.created", "sharing_group", group.id, name=group.name,
+               owner_organisation_id=owner_organisation_id)
     return group
-
-
-def add_user_to_group(actor: Viewer, group_id: int, user_id: int) -> None:
-    """Add a person to a sharing group."""
-    _require_admin(actor)
-    with unit_of_work() as db:
-        group, user = _group(db, group_id), _user(db, user_id)
-        if user in group.users:
-            raise Conflict(_l("This person is already in the group."))
-        group.users.append(user)
-        record(db, actor.user_id, "group.user_added", "sharing_group", group.id, user_id=user.id)
-
-
-def remove_user_from_group(actor: Viewer, group_id: int, user_id: int) -> None:
-    """Remove a person from a sharing group."""
-    _require_admin(actor)
-    with unit_of_work() as db:
-        group, user = _group(db, group_id), _user(db, user_id)
-        if user not in group.users:
-            raise Conflict(_l("This person is not in the group."))
-        group.users.remove(user)
-        record(db, actor.user_id, "group.user_removed", "sharing_group", group.id, user_id=user.id)
-
-
-def add_organisation_to_group(actor: Viewer, group_id: int, organisation_id: int) -> None:
-    """Add a whole organisation to a sharing group."""
-    _require_admin(actor)
-    with unit_of_work() as db:
-        group, organisation = _group(db, group_id), _organisation(db, organisation_id)
-        if organisation in group.organisations:
-            raise Conflict(_l("This organisation is already in the group."))
-        group.organisations.append(organisation)
-        record(db, actor.user_id, "group.organisation_added", "sharing_group", group.id, organisation_id=organisation.id)
-
-
-def remove_organisation_from_group(actor: Viewer, group_id: int, organisation_id: int) -> None:
-    """Remove an organisation from a sharing group."""
-    _require_admin(actor)
-    with unit_of_work() as db:
-        group, organisation = _group(db, group_id), _organisation(db, organisation_id)
-        if organisation not in group.organisations:
-            raise Conflict(_l("This organisation is not in the group."))
-        group.organisations.remove(organisation)
-        record(
-            db, actor.user_id, "group.organisation_removed", "sharing_group", group.id, organisation_id=organisation.id
-        )

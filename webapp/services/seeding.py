@@ -5,13 +5,14 @@ import json
 import secrets
 from pathlib import Path
 
+import pyotp
 from sqlalchemy import select
 
 from flask_babel import lazy_gettext as _l
 
 from webapp.config import PROJECT_ROOT
 from webapp.db import unit_of_work
-from webapp.models import AccountStatus, CallParagraph, Organisation, SharingGroup, StakeholderType, Tier, User
+from webapp.models import AccountStatus, CallParagraph, Organisation, SharingGroup, StakeholderType, Tier, User, utcnow
 from webapp.services import Conflict
 from webapp.services.audit import record
 from webapp.services.passwords import hash_password
@@ -84,6 +85,7 @@ def ensure_first_admin(email: str = "admin@reaim-exchange.local") -> tuple[str, 
             status=AccountStatus.ACTIVE,
             is_admin=True,
             clearance=Tier.COMMUNITY,
+            email_verified_at=utcnow(),  # created by the operator; admin powers wait for a second factor
         )
         db.add(user)
         db.flush()
@@ -91,10 +93,13 @@ def ensure_first_admin(email: str = "admin@reaim-exchange.local") -> tuple[str, 
     return email, password
 
 
-def load_demo_world() -> list[tuple[str, str, str]]:
-    """Add the demo organisations, groups and users that are not there yet; returns (email, role, password) of new users."""
+def load_demo_world() -> list[tuple[str, str, str, str]]:
+    """Add the demo organisations, groups and users that are not there yet; returns (email, role, password,
+    TOTP secret or "") of new users. Personas whose clearance or role needs a second factor are enrolled here, so
+    that they (and the demo archive published in their name) work at once; the secret goes into an authenticator
+    app (or `python -c "import pyotp; print(pyotp.TOTP('SECRET').now())"`)."""
     world = _load("demo_world.json")
-    created: list[tuple[str, str, str]] = []
+    created: list[tuple[str, str, str, str]] = []
     with unit_of_work() as db:
         organisations = {org.name: org for org in db.scalars(select(Organisation))}
         organisations.setdefault(SECRETARIAT, _secretariat(db))
@@ -115,8 +120,7 @@ def load_demo_world() -> list[tuple[str, str, str]]:
             if db.scalar(select(User.id).where(User.email == row["email"])) is not None:
                 continue
             password = secrets.token_urlsafe(12)
-            db.add(
-                User(
+            persona = User(
                     name=row["name"],
                     email=row["email"],
                     password_hash=hash_password(password),
@@ -125,9 +129,13 @@ def load_demo_world() -> list[tuple[str, str, str]]:
                     is_facilitator="facilitator" in row["roles"],
                     is_admin="admin" in row["roles"],
                     clearance=Tier.from_code(row["clearance"]),
+                    email_verified_at=utcnow(),
                 )
-            )
-            created.append((row["email"], ", ".join(["member", *row["roles"]]) + f"; {row['clearance']}", password))
+            if persona.requires_second_factor:
+                persona.totp_secret, persona.second_factor_enrolled_at = pyotp.random_base32(), utcnow()
+            db.add(persona)
+            created.append((row["email"], ", ".join(["member", *row["roles"]]) + f"; {row['clearance']}", password,
+                            persona.totp_secret or ""))
         if created:
             record(db, None, "seed.demo_world", "seed", None, users=len(created))
     return created
