@@ -18,8 +18,24 @@ class IndexBusy(Exception):
     """Another writer holds the index lock and did not release it within the timeout."""
 
 
+class IndexReadOnly(IndexBusy):
+    """This process may read the index but not write it: writes wait for a writable worker or the job engine."""
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be read (missing, damaged, or built from another database): searches wait for a rebuild."""
+
+
 class RebuildIncomplete(Exception):
     """A rebuild wrote a different number of documents than it was given."""
+
+
+@dataclass(frozen=True)
+class IndexStamp:
+    """Which database an index was built from and up to which change (DESIGN.md §4, "database identity")."""
+
+    database_id: str
+    position: int
 
 
 @dataclass(frozen=True)
@@ -66,8 +82,19 @@ class DocInfo:
         return self.key.split(":", 1)[0]
 
     @cached_property
+    def object_key(self) -> str:
+        """"<kind>:<id>" of the object, whichever reading-level variant this document is."""
+        return object_key(self.key)
+
+    @cached_property
     def object_id(self) -> int:
-        return int(self.key.split(":", 1)[1])
+        return int(self.object_key.split(":", 1)[1])
+
+    @cached_property
+    def reading_range(self) -> tuple[int, int | None] | None:
+        """For a reading-level variant (tear lines): the levels [floor, ceiling) it serves (None: unbounded);
+        None for an ordinary document, which serves every reader of the object."""
+        return reading_range(self.key)
 
 
 @dataclass
@@ -83,8 +110,49 @@ class Document:
         return {"info": self.info, "title": self.title, "body": self.body, "keywords": self.keywords}
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who a snapshot reads for: the request's session and viewer (a backend that decides access in the database
+    uses both in its own statements)."""
+
+    db: Any
+    viewer: Any
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    """Documents of the authorized, filtered set with one facet value (per round: the small-cell rule drops the
+    stakeholder and country counts of some rounds, decided by the service)."""
+
+    facet: str  # "kind", "paragraph", "stakeholder", "stage" or "country"
+    value: str
+    round_id: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class CountedPage:
+    """One page of a search with the exact total and facet counts of the whole authorized set, computed by the
+    backend's own statement (nothing of the set but the page leaves the database)."""
+
+    total: int
+    page: list[DocInfo]
+    counts: list[FacetCount]
+
+
 class Snapshot(ABC):
     """One consistent view of the index for the duration of a search."""
+
+    # True when matching() and term_documents() return only what the reader may read, decided by the policy
+    # layer's SQL in the same statement, and of an object's reading-level variants only the reader's own (tear
+    # lines); False when they pre-filter coarsely and the service asks the database.
+    authorizes: bool = False
+
+    def counted_page(self, query: Any, filters: Any, sort: str, first: int, per_page: int) -> CountedPage | None:
+        """The page `first`..`first + per_page` in `sort` order (relevance: score, then newest, then key; newest
+        and oldest: date, then key), the total and the facet counts, all under the reader's access and `filters`;
+        None when the backend cannot (the service then counts what matching() returns)."""
+        return None
 
     @abstractmethod
     def matching(self, query: Any, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:
@@ -98,6 +166,10 @@ class Snapshot(ABC):
     @abstractmethod
     def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:
         """Documents containing the index term (see SearchBackend.term_for): the basis of spelling suggestions."""
+
+    def terms_documents(self, terms: Sequence[str], access: AccessKey | None) -> dict[str, list[tuple[Any, DocInfo]]]:
+        """term_documents() of several terms (a backend may answer them in one statement)."""
+        return {term: self.term_documents(term, access) for term in terms}
 
     @abstractmethod
     def similar_terms(self, term: str, maxdist: int) -> list[str]:
@@ -115,6 +187,16 @@ class IndexWriter(ABC):
     def remove(self, key: str) -> None:
         """Remove the document with this key, if any."""
 
+    def stamp(self, stamp: IndexStamp) -> None:
+        """Record, with this commit, the database and change the index is now at (engines keeping the index in
+        the database itself need not)."""
+
+    def remove_keys(self, keys: Sequence[str]) -> None:
+        """Remove the documents with these keys, if any (a backend may do it in one operation: every indexed
+        object also removes the reading-level variant keys it no longer has)."""
+        for key in keys:
+            self.remove(key)
+
 
 class SearchBackend(ABC):
     """What the search service and the outbox worker need from an engine."""
@@ -122,6 +204,14 @@ class SearchBackend(ABC):
     @abstractmethod
     def parse(self, text: str) -> Any:
         """Turn an already validated user query into an engine query over the text only (never access fields)."""
+
+    @abstractmethod
+    def is_empty(self, query: Any) -> bool:
+        """Does the parsed query match nothing at all (e.g. only stop words)?"""
+
+    @abstractmethod
+    def edit_distance(self, word: str, other: str) -> int:
+        """How many edits (insert, delete, substitute, transpose) turn one index term into the other."""
 
     @abstractmethod
     def term_for(self, word: str) -> str | None:
@@ -132,16 +222,45 @@ class SearchBackend(ABC):
         """The plain words of a parsed query (for highlighting and suggestions)."""
 
     @abstractmethod
-    def snapshot(self) -> AbstractContextManager[Snapshot]:
+    def snapshot(self, reader: Reader | None = None) -> AbstractContextManager[Snapshot]:
         """A fresh-enough consistent view: reopened when another process changed the index."""
 
-    @abstractmethod
-    def writer(self, *, timeout: float) -> AbstractContextManager[IndexWriter]:
-        """The single writer: lock (IndexBusy after `timeout` s); commit on exit; cancel and unlock on error."""
+    def terms_for(self, words: Sequence[str]) -> dict[str, str | None]:
+        """term_for() of many words (a backend may answer them in one round trip)."""
+        return {word: self.term_for(word) for word in words}
+
+    def highlight_many(self, texts: Sequence[str], words: Sequence[str], *, fragments: int = 2,
+                       query: Any = None) -> list[str]:
+        """highlight() of several texts (a backend may answer them in one round trip)."""
+        return [self.highlight(text, words, fragments=fragments, query=query) for text in texts]
+
+    def index_in_transaction(self, db: Any, entries: Sequence[Any]) -> bool:
+        """Index the objects of these outbox entries inside `db`'s transaction and drop the entries; False when
+        the backend cannot (its index lives outside the database): the entries are applied after commit."""
+        return False
 
     @abstractmethod
-    def rebuild(self, documents: Iterable[Document], *, timeout: float) -> int:
-        """Replace the whole index with `documents`; raises RebuildIncomplete if the index count differs."""
+    def writer(self, *, timeout: float, create: bool = False) -> AbstractContextManager[IndexWriter]:
+        """The single writer: lock (IndexBusy after `timeout` s); commit on exit; cancel and unlock on error.
+        A missing index raises IndexUnavailable, unless `create` (the database was never indexed) makes it."""
+
+    @abstractmethod
+    def rebuild(self, documents: Iterable[Document], *, timeout: float, stamp: IndexStamp | None = None) -> int:
+        """Replace the whole index with `documents` (readers keep the old one until it is complete); raises
+        RebuildIncomplete if the index count differs."""
+
+    def health(self) -> dict[str, Any]:
+        """{status: ok|degraded|unavailable, problems: [text]}: what is wrong with the index itself, no content."""
+        return {"status": "ok", "problems": []}
+
+    def index_stamp(self) -> IndexStamp | None:
+        """The stamp of the last commit, or None when the engine keeps no separate index (never out of step)."""
+        return None
+
+    @property
+    def keeps_separate_index(self) -> bool:
+        """Is the index stored apart from the database (so it can be lost, damaged or restored separately)?"""
+        return False
 
     @abstractmethod
     def keys(self) -> set[str]:
@@ -153,11 +272,47 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def status(self) -> dict[str, Any]:
-        """Document count and last change time; no content."""
+        """Document count and last change time (seconds since the epoch); no content."""
 
     @abstractmethod
-    def highlight(self, text: str, words: Sequence[str], *, fragments: int = 2) -> str:
+    def highlight(self, text: str, words: Sequence[str], *, fragments: int = 2, query: Any = None) -> str:
         """HTML-escaped excerpts of `text` with the query's words marked; '' when nothing matches."""
+
+
+# Reading-level variants (tear lines, DESIGN.md §4 and rule 10): an object whose sections have different tiers is
+# indexed as several documents, keyed "<kind>:<id>@<floor>-<ceiling>" (ceiling empty: unbounded). The variant
+# for level L holds only the text of tier <= L; the search accepts a variant only for a reader whose reading level
+# of the object lies in [floor, ceiling), so each reader matches each object once, through text they may read.
+VARIANT_MARK = "@"
+MAX_LEVEL = 3  # the highest tier rank (confidential)
+
+
+def variant_key(base: str, floor: int, ceiling: int | None) -> str:
+    """The key of the variant of object `base` serving reading levels [floor, ceiling)."""
+    return f"{base}{VARIANT_MARK}{int(floor)}-{'' if ceiling is None else int(ceiling)}"
+
+
+def object_key(key: str) -> str:
+    """"<kind>:<id>" of a document key (a variant's object)."""
+    return key.split(VARIANT_MARK, 1)[0]
+
+
+def reading_range(key: str) -> tuple[int, int | None] | None:
+    """The [floor, ceiling) of a variant key; None for an ordinary key."""
+    if VARIANT_MARK not in key:
+        return None
+    floor, _sep, ceiling = key.split(VARIANT_MARK, 1)[1].partition("-")
+    return int(floor), (int(ceiling) if ceiling else None)
+
+
+def possible_keys(base: str) -> list[str]:
+    """Every key object `base` can be indexed under (its own, and each variant's): the indexer removes those an
+    update no longer writes, so no variant of an earlier version of the object survives it."""
+    keys = [base]
+    for floor in range(MAX_LEVEL + 1):
+        keys += [variant_key(base, floor, ceiling) for ceiling in range(floor + 1, MAX_LEVEL + 1)]
+        keys.append(variant_key(base, floor, None))
+    return keys
 
 
 def fingerprint(document: Document) -> str:

@@ -16,21 +16,51 @@ def init_app(app: Flask) -> None:
 
     @group.command("rebuild")
     def rebuild_command() -> None:
-        """Rebuild the whole index from the database (checks the document count)."""
-        from webapp.search import maintenance
+        """Rebuild the whole index from the database into a new version and swap it in (repairs any damage)."""
+        from webapp.search import maintenance, repair
+        from webapp.search.backend import IndexBusy, IndexReadOnly, RebuildIncomplete
 
+        app = current_app._get_current_object()
+        try:
+            before = repair.index_health(app)
+        except Exception as error:  # the report is a courtesy; the rebuild does not need the old index
+            before = {"status": "unknown", "problems": [{"code": "error", "detail": repr(error)}]}
+        for problem in before["problems"]:
+            click.echo(f"Found: {problem['detail']}")
         started = time.monotonic()
-        count = maintenance.rebuild(current_app._get_current_object())
+        try:
+            count = maintenance.rebuild(app)
+        except IndexReadOnly as error:
+            click.echo(f"Cannot rebuild: {error}. Run it as the user that owns the index directory.", err=True)
+            sys.exit(1)
+        except IndexBusy as error:
+            click.echo(f"Cannot rebuild now: {error}. Run it again in a moment.", err=True)
+            sys.exit(1)
+        except RebuildIncomplete as error:
+            click.echo(f"Rebuild failed, the previous index stays in place: {error}", err=True)
+            sys.exit(1)
         elapsed = time.monotonic() - started
         click.echo(f"Indexed {count} documents in {elapsed:.1f}s ({count / max(elapsed, 1e-6):.0f}/s).")
+        after = repair.index_health(app)
+        remaining = [p for p in after["problems"] if p["code"] != "read_only"]
+        if remaining:
+            for problem in remaining:
+                click.echo(f"Still wrong: {problem['detail']}", err=True)
+            sys.exit(1)
+        click.echo("The new index is in place and in step with the database.")
 
     @group.command("reconcile")
     @click.option("--dry-run", is_flag=True, help="Only report the differences.")
     def reconcile_command(dry_run: bool) -> None:
         """Report differences between index and database, and repair them."""
         from webapp.search import maintenance
+        from webapp.search.backend import IndexUnavailable
 
-        drift = maintenance.reconcile(current_app._get_current_object(), repair=not dry_run)
+        try:
+            drift = maintenance.reconcile(current_app._get_current_object(), repair=not dry_run)
+        except IndexUnavailable as error:
+            click.echo(f"Cannot reconcile: {error}. Run `flask search rebuild`.", err=True)
+            sys.exit(1)
         for label, keys in (("missing", drift.missing), ("extra", drift.extra), ("stale", drift.stale)):
             click.echo(f"{label}: {len(keys)}" + (f" ({', '.join(keys[:20])}{' …' if len(keys) > 20 else ''})" if keys else ""))
         click.echo("No drift." if not drift.total else (f"Repaired {drift.repaired}." if not dry_run else "Not repaired (dry run)."))
@@ -49,19 +79,26 @@ def init_app(app: Flask) -> None:
         for failure in report.failed:
             click.echo(f"failed: {failure}", err=True)
         if report.busy:
-            click.echo("The index stayed locked by another writer; run again.", err=True)
-        if report.failed or report.busy:
+            click.echo("The index stayed locked by another writer, or is read-only here; run again.", err=True)
+        if report.unavailable:
+            click.echo(f"Nothing applied: {report.unavailable}. Run `flask search rebuild`.", err=True)
+        if report.failed or report.busy or report.unavailable:
             sys.exit(1)
 
     @group.command("status")
     def status_command() -> None:
         """Document count, last change and outbox backlog."""
-        from webapp.search import engine, outbox_worker
+        from webapp.search import engine, outbox_worker, repair
+        from webapp.search.backend import IndexUnavailable
 
         app = current_app._get_current_object()
         backlog, oldest = outbox_worker.backlog(app)
-        state = engine.backend(app).status()
-        state.update(outbox_backlog=backlog, oldest_queued_at=oldest.isoformat() if oldest else None)
+        try:
+            state = engine.backend(app).status()
+        except IndexUnavailable as error:
+            state = {"error": str(error)}
+        state.update(outbox_backlog=backlog, oldest_queued_at=oldest.isoformat() if oldest else None,
+                     health=repair.index_health(app))
         click.echo(json.dumps(state, indent=2, default=str))
 
     app.cli.add_command(group)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from webapp.search import engine, outbox_worker, sources
-from webapp.search.backend import Document, fingerprint
+from webapp.search import engine, identity, outbox_worker, sources
+from webapp.search.backend import Document, fingerprint, object_key
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +25,14 @@ def rebuild(app: Flask) -> int:
     """Replace the index with every indexable object in the database; returns the document count.
 
     Changes committed meanwhile keep their outbox entries (the lock is held, so nobody applies them) and are
-    applied right after, so nothing committed during a rebuild is lost."""
+    applied right after, so nothing committed during a rebuild is lost. A separate index is built beside the
+    current one and swapped in, stamped with this database's identity: this repairs a missing, damaged or
+    out-of-step index alike."""
     sources.load_sources()
+    backend = engine.backend(app)
+    options = {"stamp": identity.stamp_for_rebuild(app)} if backend.keeps_separate_index else {}
     with app.extensions["db_sessionmaker"]() as db:
-        count = engine.backend(app).rebuild(_all_documents(db), timeout=REBUILD_LOCK_TIMEOUT)
+        count = backend.rebuild(_all_documents(db), timeout=REBUILD_LOCK_TIMEOUT, **options)
     outbox_worker.apply_pending(app, timeout=REBUILD_LOCK_TIMEOUT, time_budget=60.0)
     return count
 
@@ -70,19 +74,20 @@ def reconcile(app: Flask, *, repair: bool = True) -> Drift:
         return drift
     by_kind: dict[str, list[int]] = defaultdict(list)
     for key in drift.missing + drift.extra + drift.stale:
-        kind, object_id = key.split(":", 1)
+        kind, object_id = object_key(key).split(":", 1)  # a reading-level variant repairs its object
         by_kind[kind].append(int(object_id))
-    with engine.backend(app).writer(timeout=REBUILD_LOCK_TIMEOUT) as writer:
+    backend = engine.backend(app)
+    with backend.writer(timeout=REBUILD_LOCK_TIMEOUT) as writer:
+        identity.advance(app, backend, writer)
         with app.extensions["db_sessionmaker"]() as db:
             for kind, ids in by_kind.items():
                 source = sources.get(kind)
                 loaded = source.load(db, ids) if source is not None else {}
-                for object_id in ids:
-                    obj = loaded.get(object_id)
-                    document = source.document(obj) if obj is not None else None
-                    if document is None:
-                        writer.remove(f"{kind}:{object_id}")
-                    else:
+                for object_id in sorted(set(ids)):
+                    documents = source.documents(loaded.get(object_id)) if source is not None else []
+                    writer.remove_keys(source.obsolete_keys(object_id, documents) if source is not None
+                                       else [f"{kind}:{object_id}"])
+                    for document in documents:
                         writer.update(document)
                     drift.repaired += 1
     log.warning("search reconcile repaired %d documents", drift.repaired)

@@ -8,7 +8,9 @@ Order of events, and why nothing is lost:
 4. only then delete exactly the entries read. A worker killed before 4 leaves them queued; re-applying is
    idempotent. Entries queued meanwhile stay for the next run.
 Runs after every commit that queued something (register_after_commit), opportunistically before a search when a
-backlog exists, and from `flask search apply`.
+backlog exists (at most SEARCH_INLINE_APPLY_LIMIT entries, so a search's own latency stays bounded), by the job
+engine's periodic job without any traffic, and from `flask search apply`. Before each index commit, identity.advance
+checks that the index is in step with this database and stamps it; an index out of step is left for a rebuild.
 """
 from __future__ import annotations
 
@@ -22,8 +24,8 @@ from sqlalchemy import delete, func, select, update
 
 from webapp.db import register_after_commit
 from webapp.models import SearchOutboxEntry
-from webapp.search import engine, sources
-from webapp.search.backend import IndexBusy
+from webapp.search import engine, identity, sources
+from webapp.search.backend import IndexBusy, IndexUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +40,16 @@ class ApplyReport:
     indexed: int = 0
     removed: int = 0
     failed: list[str] = field(default_factory=list)  # "kind:id: error"
-    busy: bool = False  # the lock was held by another writer for longer than the timeout
+    busy: bool = False  # the lock was held by another writer for longer than the timeout (or the index is read-only)
+    unavailable: str = ""  # the index is missing, damaged or out of step: the entries wait for a rebuild
+    repaired: str = ""  # what the periodic job's repair step did before draining
 
 
 def _sessionmaker(app: Flask):
     return app.extensions["db_sessionmaker"]
 
 
-def _build(db, entries) -> tuple[list, list[str], list[int], dict[int, str]]:
+def build_documents(db, entries) -> tuple[list, list[str], list[int], dict[int, str]]:
     """Documents to write, keys to remove, entry ids done, entry id → error for entries that failed."""
     by_kind: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for entry_id, kind, object_id in entries:
@@ -67,15 +71,14 @@ def _build(db, entries) -> tuple[list, list[str], list[int], dict[int, str]]:
         for object_id, entry_ids in objects.items():
             obj = loaded.get(object_id)
             try:
-                document = source.document(obj) if obj is not None else None
+                built = source.documents(obj)
             except Exception as error:
                 log.exception("building the search document of %s:%s failed", kind, object_id)
                 failed.update((entry_id, repr(error)[:500]) for entry_id in entry_ids)
                 continue
-            if document is None:
-                removed.append(f"{kind}:{object_id}")
-            else:
-                documents.append(document)
+            # Every key the object no longer has goes (its reading-level variants included, DESIGN.md §4).
+            removed.extend(source.obsolete_keys(object_id, built))
+            documents.extend(built)
             done.extend(entry_ids)
     return documents, removed, done, failed
 
@@ -92,17 +95,29 @@ def _record_failures(app: Flask, failed: dict[int, str]) -> None:
             )
 
 
-def apply_pending(app: Flask, *, timeout: float, time_budget: float = 5.0, batch_size: int = BATCH_SIZE) -> ApplyReport:
-    """Apply queued entries in batches until none is left, the budget is spent, or the lock is busy."""
+def _writer_options(app: Flask, backend) -> dict:
+    """A separate index that is missing may be created empty only if this database was never indexed."""
+    return {"create": identity.never_indexed(app)} if backend.keeps_separate_index else {}
+
+
+def apply_pending(app: Flask, *, timeout: float, time_budget: float = 5.0, batch_size: int = BATCH_SIZE,
+                  limit: int | None = None) -> ApplyReport:
+    """Apply queued entries in batches until none is left, the budget or `limit` (entries) is spent, or the lock
+    is busy."""
     report = ApplyReport()
     deadline = time.monotonic() + time_budget
     attempted: set[int] = set()
     backend = engine.backend(app)
+    options = _writer_options(app, backend)
     while True:
         fresh: list = []
         done: list[int] = []
+        if limit is not None:
+            if report.applied >= limit:
+                break
+            batch_size = min(batch_size, limit - report.applied)
         try:
-            with backend.writer(timeout=timeout) as writer:
+            with backend.writer(timeout=timeout, **options) as writer:
                 with _sessionmaker(app)() as db:
                     # Entries that failed before go last, so one bad object never blocks the others.
                     entries = db.execute(
@@ -114,13 +129,17 @@ def apply_pending(app: Flask, *, timeout: float, time_budget: float = 5.0, batch
                     if not fresh:
                         break
                     attempted.update(row[0] for row in fresh)
-                    documents, removed, done, failed = _build(db, fresh)
-                for key in removed:
-                    writer.remove(key)
+                    documents, removed, done, failed = build_documents(db, fresh)
+                identity.advance(app, backend, writer)
+                writer.remove_keys(removed)
                 for document in documents:
                     writer.update(document)
         except IndexBusy:
             report.busy = True
+            break
+        except IndexUnavailable as error:
+            report.unavailable = str(error)
+            log.warning("search index unavailable, entries stay queued for the rebuild: %s", error)
             break
         except Exception as error:
             log.exception("writing the search index failed; the entries stay queued")
@@ -164,7 +183,7 @@ def catch_up(app: Flask) -> None:
     if not app.config.get("SEARCH_APPLY_AFTER_COMMIT", True) or not has_backlog(app):
         return
     try:
-        apply_pending(app, timeout=0.0, time_budget=1.0)
+        apply_pending(app, timeout=0.0, time_budget=1.0, limit=int(app.config.get("SEARCH_INLINE_APPLY_LIMIT", 50)))
     except Exception:  # a search must never fail because the indexer did
         log.exception("search outbox catch-up failed")
 
@@ -183,3 +202,21 @@ def after_commit(app: Flask) -> None:
 
 
 register_after_commit(after_commit)
+
+
+def drain_idle(app: Flask, *, time_budget: float = 20.0) -> ApplyReport:
+    """Periodic job: apply what the after-commit path left behind (a busy lock, an indexer error, or
+    SEARCH_APPLY_AFTER_COMMIT off), in batches. Entries younger than SEARCH_IDLE_SECONDS are left to the request
+    that queued them, and a held index lock is never waited for: requests keep priority."""
+    count, oldest = backlog(app)
+    if not count:
+        return ApplyReport()
+    from datetime import datetime, timedelta, timezone
+
+    idle = timedelta(seconds=float(app.config.get("SEARCH_IDLE_SECONDS", 5)))
+    if oldest is not None and datetime.now(timezone.utc) - oldest < idle:
+        return ApplyReport()
+    report = apply_pending(app, timeout=0.0, time_budget=time_budget)
+    log.info("search outbox drained by the job engine: %d applied, %d failed, busy=%s",
+             report.applied, len(report.failed), report.busy)
+    return report

@@ -13,6 +13,8 @@ from datetime import date, datetime, time, timezone
 
 from flask_babel import gettext as _
 
+from webapp.ids import MAX_ID, parse_number
+
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 40
 MAX_DEPTH = 8
@@ -155,11 +157,8 @@ class SearchRequest:
 
 
 def _int(value: str, message: str, low: int, high: int) -> int:
-    try:
-        number = int(value.strip())
-    except (ValueError, AttributeError):
-        raise QueryError(message) from None
-    if not low <= number <= high:
+    number = parse_number(value.strip()) if isinstance(value, str) else None
+    if number is None or not low <= number <= high:
         raise QueryError(message)
     return number
 
@@ -205,7 +204,7 @@ def parse_request(args, *, kinds: list[str], stakeholders: list[str], stages: li
     date_to = _date(arg("to"), _("The end date must be a date like 2025-12-31.")) if arg("to") else None
     if date_from and date_to and date_from > date_to:
         raise QueryError(_("The start date is after the end date."))
-    round_id = _int(arg("round"), _("The round must be given by its number."), 1, 2**31 - 1) if arg("round") else None
+    round_id = _int(arg("round"), _("The round must be given by its number."), 1, MAX_ID) if arg("round") else None
     sort = arg("sort") or "relevance"
     if sort not in SORTS:
         raise QueryError(_("Sort by one of: %(v)s.", v=", ".join(SORTS)))

@@ -16,13 +16,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy.orm import Session
-from whoosh import query as wq
-from whoosh.support.levenshtein import damerau_levenshtein
 
 from webapp.policy import Viewer
-from webapp.search import engine, outbox_worker, sources
+from webapp.search import engine, outbox_worker, repair, sources
 from webapp.search.authorize import Authorizer
-from webapp.search.backend import AccessKey, DocInfo
+from webapp.search.backend import AccessKey, DocInfo, FacetCount, IndexUnavailable, Reader, object_key
 from webapp.search.query import Filters, QueryError, SearchRequest, plain_words, validate_query
 
 MAX_SUGGESTION_CANDIDATES = 300
@@ -94,18 +92,48 @@ def _passes(info: DocInfo, filters: Filters, start: int | None, end: int | None)
     return True
 
 
-def _facets(infos: list[DocInfo]) -> dict[str, list[FacetValue]]:
-    counters: dict[str, Counter] = {name: Counter() for name in ("kind", "paragraph", "stakeholder", "stage", "country")}
+def _small_cell_rounds(db: Session, viewer: Viewer, round_ids: set[int]) -> frozenset[int]:
+    """The rounds among the results whose counts by stakeholder type or country the small-cell rule protects."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from webapp.models import DialogueRound
+    from webapp.policy.small_cells import rounds_under_the_rule
+
+    ids = sorted(round_id for round_id in round_ids if round_id is not None)
+    if not ids:
+        return frozenset()
+    rounds = db.scalars(select(DialogueRound).where(DialogueRound.id.in_(ids))
+                        .options(selectinload(DialogueRound.facilitators)))
+    return rounds_under_the_rule(viewer, rounds)
+
+
+def _count_facets(infos: list[DocInfo]) -> list[FacetCount]:
+    """Facet counts of authorized documents, per round (what a counting backend returns from its statement)."""
+    counter: Counter = Counter()
     for info in infos:
-        counters["kind"][info.kind] += 1
+        counter["kind", info.kind, None] += 1
         for number in info.paragraphs:
-            counters["paragraph"][str(number)] += 1
-        if info.stakeholder:
-            counters["stakeholder"][info.stakeholder] += 1
+            counter["paragraph", str(number), None] += 1
         if info.stage:
-            counters["stage"][info.stage] += 1
+            counter["stage", info.stage, None] += 1
+        if info.stakeholder:
+            counter["stakeholder", info.stakeholder, info.round_id] += 1
         if info.country:
-            counters["country"][info.country] += 1
+            counter["country", info.country, info.round_id] += 1
+    return [FacetCount(facet, value, round_id, count) for (facet, value, round_id), count in counter.items()]
+
+
+def _protected_rounds(db: Session, viewer: Viewer, counts: list[FacetCount]) -> frozenset[int]:
+    return _small_cell_rounds(db, viewer, {c.round_id for c in counts if c.facet in ("stakeholder", "country")})
+
+
+def _facets(counts: list[FacetCount], small_cell_rounds: frozenset[int] = frozenset()) -> dict[str, list[FacetValue]]:
+    counters: dict[str, Counter] = {name: Counter() for name in ("kind", "paragraph", "stakeholder", "stage", "country")}
+    for count in counts:
+        if count.facet in ("stakeholder", "country") and count.round_id in small_cell_rounds:
+            continue  # the small-cell rule (DESIGN.md rule 11): no count by type or country from such a round
+        counters[count.facet][count.value] += count.count
     facets = {}
     for name, counter in counters.items():
         if name == "paragraph":
@@ -124,45 +152,59 @@ class _Run:
         self.access = access_key(viewer)
         self.authorizer = Authorizer(db, viewer)
 
+    def allowed(self, infos) -> set[str]:
+        """The keys among `infos` the viewer may read: decided by the database, in the snapshot's own statement
+        when the backend applies the policy clause there (choosing the reading-level variant there too), else
+        here in one batch per kind. Either way, of an object's variants only the viewer's own counts (tear lines)."""
+        if self.snap.authorizes:
+            return {info.key for info in infos}
+        return self.authorizer.allowed(infos)
+
     def authorized(self, parsed, filters: Filters) -> list[tuple[Any, DocInfo]]:
         start, end = filters.epoch_range()
         candidates = [(h, i) for h, i in self.snap.matching(parsed, self.access) if _passes(i, filters, start, end)]
-        allowed = self.authorizer.allowed(info for _h, info in candidates)
+        if filters.stakeholder or filters.country:
+            # A filter by type or country is a count by type too (its total is the facet's figure): a round whose
+            # figures by type the small-cell rule protects for this viewer matches no such filter, as it adds to
+            # no such facet — else "stakeholder=private_sector" would tell whether a company spoke in a hidden roster.
+            protected = _small_cell_rounds(self.db, self.viewer, {info.round_id for _h, info in candidates})
+            candidates = [(h, i) for h, i in candidates if i.round_id not in protected]
+        allowed = self.allowed(info for _h, info in candidates)
         return [(h, i) for h, i in candidates if i.key in allowed]
 
     def readable_keys(self, term: str) -> list[str]:
         """Keys of the documents the viewer may read that contain the index term, in key order."""
         pairs = self.snap.term_documents(term, self.access)
-        return sorted(self.authorizer.allowed(info for _h, info in pairs))
+        return sorted(self.allowed(info for _h, info in pairs))
 
     def surface_form(self, term: str, keys: list[str]) -> str | None:
         """A word as written in a readable document (from the database) whose index term is `term`."""
         for key in keys[:3]:
-            kind, object_id = key.split(":", 1)
+            kind, object_id = object_key(key).split(":", 1)
             source = sources.get(kind)
             obj = source.load_visible(self.db, self.viewer, [int(object_id)]).get(int(object_id)) if source else None
             if obj is None:
                 continue
             shown = source.present(obj, self.viewer)
-            for word in re.findall(r"[^\W\d_]{3,40}", f"{shown.title} {shown.text}"):
-                if self.backend.term_for(word.lower()) == term:
-                    return word.lower()
+            words = [word.lower() for word in re.findall(r"[^\W\d_]{3,40}", f"{shown.title} {shown.text}")]
+            stems = self.backend.terms_for(list(dict.fromkeys(words)))
+            for word in words:
+                if stems.get(word) == term:
+                    return word
         return None
 
     def readable_candidates(self, term: str, maxdist: int) -> list[tuple[int, int, str, list[str]]]:
         """(edit distance, -readable count, term, readable keys) of the index terms near `term` that a readable
         document contains. Every candidate is authorized in one batch BEFORE any cap applies, so terms only
         unreadable documents contain never take the place of a readable one."""
-        documents = {
-            candidate: self.snap.term_documents(candidate, self.access)
-            for candidate in set(self.snap.similar_terms(term, maxdist)) - {term}
-        }
-        allowed = self.authorizer.allowed(info for pairs in documents.values() for _h, info in pairs)
+        candidates = sorted(set(self.snap.similar_terms(term, maxdist)) - {term})
+        documents = self.snap.terms_documents(candidates, self.access)
+        allowed = self.allowed(info for pairs in documents.values() for _h, info in pairs)
         ranked = []
         for candidate, pairs in documents.items():
             keys = sorted({info.key for _h, info in pairs if info.key in allowed})
             if keys:
-                ranked.append((damerau_levenshtein(term, candidate), -len(keys), candidate, keys))
+                ranked.append((self.backend.edit_distance(term, candidate), -len(keys), candidate, keys))
         return sorted(ranked, key=lambda entry: entry[:3])[:MAX_SUGGESTION_CANDIDATES]
 
     def suggestion(self, text: str, filters: Filters) -> str | None:
@@ -172,8 +214,10 @@ class _Run:
         it, is ranked by edit distance and its *readable* document count, and is shown in a form written in such
         a document — so the suggestion is what it would be if the documents the viewer may not read did not exist."""
         corrected, changed = text, False
-        for word in plain_words(text)[:8]:
-            term = self.backend.term_for(word)
+        words = plain_words(text)[:8]
+        stems = self.backend.terms_for(words)
+        for word in words:
+            term = stems[word]
             if len(word) < 3 or term is None or self.readable_keys(term):
                 continue
             maxdist = 1 if len(term) <= 4 else 2
@@ -211,8 +255,7 @@ def _by_relevance(snap, parsed, authorized, first: int, per_page: int) -> list[t
     return [(h, info_of[h]) for h, _score in ordered[first:need]]
 
 
-def _snippet(backend, text: str, words: list[str], parsed) -> str:
-    marked = backend.highlight(text, words, query=parsed)
+def _snippet(marked: str, text: str) -> str:
     if marked:
         return marked
     plain = " ".join((text or "").split())
@@ -222,33 +265,55 @@ def _snippet(backend, text: str, words: list[str], parsed) -> str:
 
 
 def search(db: Session, viewer: Viewer, request: SearchRequest) -> SearchResult:
-    """Run a validated search for `viewer`."""
+    """Run a validated search for `viewer` (repair.SearchUnavailable while the index is being repaired)."""
     app = current_app._get_current_object()
-    outbox_worker.catch_up(app)
     backend = engine.backend(app)
     parsed = backend.parse(request.text)
-    if parsed is wq.NullQuery:
+    if backend.is_empty(parsed):
         raise QueryError(_("Your search has only very common words. Add a more specific word."))
-    with backend.snapshot() as snap:
+    repair.check_searchable(app)
+    outbox_worker.catch_up(app)
+    try:
+        return _search(db, viewer, request, backend, parsed)
+    except IndexUnavailable as error:  # damaged between the check and the search
+        raise repair.SearchUnavailable(str(error)) from error
+
+
+def _search(db: Session, viewer: Viewer, request: SearchRequest, backend, parsed) -> SearchResult:
+    with backend.snapshot(Reader(db, viewer)) as snap:
         run = _Run(db, viewer, snap, backend)
-        authorized = run.authorized(parsed, request.filters)
-        total = len(authorized)
-        facets = _facets([info for _h, info in authorized])
         first = (request.page - 1) * request.per_page
-        if first >= total:
-            page_pairs: list[tuple[Any, DocInfo]] = []
-        elif request.sort == "relevance":
-            page_pairs = _by_relevance(snap, parsed, authorized, first, request.per_page)
+        # A filter by stakeholder type or country must leave out the rounds the small-cell rule protects for this
+        # viewer (see _Run.authorized); the backend's counting statement does not know them, so count here.
+        by_type = bool(request.filters.stakeholder or request.filters.country)
+        counted = None if by_type else snap.counted_page(parsed, request.filters, request.sort, first,
+                                                         request.per_page)
+        if counted is not None:  # counted, faceted and paged in the backend's statement
+            total, page, counts = counted.total, counted.page, counted.counts
         else:
-            newest = request.sort == "newest"
-            ordered = sorted(authorized, key=lambda pair: (pair[1].date, pair[1].key), reverse=newest)
-            page_pairs = ordered[first : first + request.per_page]
+            total, page, counts = _count_here(snap, run, parsed, request, first)
+        facets = _facets(counts, _protected_rounds(db, viewer, counts))
         # Only the authorized total decides whether to suggest, so the decision itself reveals nothing.
         suggestion = run.suggestion(request.text, request.filters) if total < SUGGEST_BELOW else None
-        hits = _present(db, viewer, backend, parsed, [info for _h, info in page_pairs])
+        hits = _present(db, viewer, backend, parsed, page)
         stats = {"authorization_queries": run.authorizer.queries}
     pages = (total + request.per_page - 1) // request.per_page
     return SearchResult(request, hits, total, facets, suggestion, pages, stats)
+
+
+def _count_here(snap, run: _Run, parsed, request: SearchRequest, first: int) -> tuple[int, list[DocInfo], list[FacetCount]]:
+    """Total, page and facet counts from every authorized match, for a backend that does not count itself."""
+    authorized = run.authorized(parsed, request.filters)
+    infos = [info for _h, info in authorized]
+    if first >= len(authorized):
+        page_pairs: list[tuple[Any, DocInfo]] = []
+    elif request.sort == "relevance":
+        page_pairs = _by_relevance(snap, parsed, authorized, first, request.per_page)
+    else:
+        newest = request.sort == "newest"
+        ordered = sorted(authorized, key=lambda pair: (pair[1].date, pair[1].key), reverse=newest)
+        page_pairs = ordered[first : first + request.per_page]
+    return len(authorized), [info for _h, info in page_pairs], _count_facets(infos)
 
 
 def _present(db: Session, viewer: Viewer, backend, parsed, infos: list[DocInfo]) -> list[Hit]:
@@ -263,17 +328,19 @@ def _present(db: Session, viewer: Viewer, backend, parsed, infos: list[DocInfo])
             continue
         for object_id, obj in source.load_visible(db, viewer, ids).items():
             loaded[f"{kind}:{object_id}"] = obj
-    hits = []
+    shown_hits = []
     for info in infos:
-        obj = loaded.get(info.key)
+        obj = loaded.get(info.object_key)
         if obj is None:  # changed since the check a moment ago: it is not shown
             continue
-        shown = sources.get(info.source).present(obj, viewer)
-        hits.append(
-            Hit(info.key, shown.kind, shown.title, shown.url, shown.tier, shown.date, shown.byline,
-                _snippet(backend, shown.text, words, parsed), shown.context)
-        )
-    return hits
+        shown_hits.append((info, sources.get(info.source).present(obj, viewer)))
+    # Snippets are cut only from the text present() gives this viewer.
+    marked = backend.highlight_many([shown.text for _info, shown in shown_hits], words, query=parsed)
+    return [
+        Hit(info.object_key, shown.kind, shown.title, shown.url, shown.tier, shown.date, shown.byline,
+            _snippet(snippet, shown.text), shown.context)
+        for (info, shown), snippet in zip(shown_hits, marked)
+    ]
 
 
 def to_json(result: SearchResult) -> dict[str, Any]:

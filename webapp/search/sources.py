@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from webapp import policy
 from webapp.policy import Viewer
-from webapp.search.backend import Document, iter_chunks
+from webapp.search.backend import Document, iter_chunks, possible_keys
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,32 @@ class Source:
     kind: str
     entity: type  # the policy entity: policy.visible(stmt, viewer, entity) decides every hit
     load_options: Callable[[], Sequence[Any]]  # eager loading for document() and present()
-    document: Callable[[Any], Document | None]  # None: not indexed (deleted, hidden…)
+    # None: not indexed (deleted, hidden…); a list: reading-level variants of one object (tear lines, backend.py)
+    document: Callable[[Any], Document | list[Document] | None]
     present: Callable[[Any, Viewer], Presented]
     display_kinds: tuple[str, ...] = field(default_factory=tuple)  # DocInfo.kind values it produces
     # Extra SQL condition for what search may show beyond the read rule (e.g. not deleted, not hidden): checked
     # in the database on every search, so it takes effect before the index catches up.
     searchable: Callable[[], Any] | None = None
+    # For sources indexed in reading-level variants: (db, viewer, ids) → the viewer's reading level per object
+    # (policy.sections), from the database; a variant is accepted only for a reader whose level it serves.
+    reading_levels: Callable[[Session, Viewer, Sequence[int]], dict[int, int]] | None = None
+    # The same reading level as a SQL expression over the entity's columns (a backend that decides access in its
+    # own statement chooses the variant there too); required alongside `reading_levels`.
+    reading_level_sql: Callable[[Viewer], Any] | None = None
+
+    def documents(self, obj: Any) -> list[Document]:
+        """The documents of one object: none, one, or its reading-level variants."""
+        built = self.document(obj) if obj is not None else None
+        if built is None:
+            return []
+        return list(built) if isinstance(built, list) else [built]
+
+    def obsolete_keys(self, object_id: int, documents: Sequence[Document]) -> list[str]:
+        """Keys the object may have been indexed under before and that `documents` no longer write."""
+        written = {document.info.key for document in documents}
+        candidates = possible_keys(f"{self.kind}:{object_id}") if self.reading_levels else [f"{self.kind}:{object_id}"]
+        return [key for key in candidates if key not in written]
 
     def _restrict(self, stmt):
         return stmt.where(self.searchable()) if self.searchable is not None else stmt
@@ -72,18 +92,24 @@ class Source:
         for chunk in iter_chunks(ids, CHUNK):
             objects = self.load(db, chunk)
             for object_id in chunk:
-                obj = objects.get(object_id)
-                document = self.document(obj) if obj is not None else None
-                if document is not None:
-                    yield document
+                yield from self.documents(objects.get(object_id))
             db.expunge_all()
 
     # ---------------------------------------------------------------- reading for a viewer
 
+    def restrict_visible(self, stmt, viewer: Viewer):
+        """`stmt` (a select over this source's entity, e.g. joined to index rows) restricted to what `viewer` may
+        find: the policy layer's read clause and `searchable`, in the same statement."""
+        return self._restrict(policy.visible(stmt, viewer, self.entity))
+
+    def visible_select(self, viewer: Viewer):
+        """SELECT of every id `viewer` may find (the read rule and `searchable`), for use inside one statement."""
+        return self.restrict_visible(select(self.entity.id), viewer)
+
     def visible_ids(self, db: Session, viewer: Viewer, ids: Sequence[int] | None) -> set[int]:
         """The ids (among `ids`, or all when None) that `viewer` may read, decided by the database."""
         if ids is None:
-            return set(db.scalars(self._restrict(policy.visible(select(self.entity.id), viewer, self.entity))))
+            return set(db.scalars(self.visible_select(viewer)))
         allowed: set[int] = set()
         for chunk in iter_chunks(sorted(set(ids)), CHUNK):
             stmt = policy.visible(select(self.entity.id).where(self.entity.id.in_(chunk)), viewer, self.entity)

@@ -1,14 +1,18 @@
 """Submissions as a search source: lessons learnt, good practices, responsible-AI policies, outcome syntheses."""
 from __future__ import annotations
 
-from sqlalchemy.orm import joinedload, selectinload
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp.models import Organisation, Submission
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
 from webapp.policy.archive import shows_author
+from webapp.policy.sections import readable_sections, reading_level, reading_level_clause
 from webapp.search import sources
-from webapp.search.backend import DocInfo, Document
+from webapp.search.backend import DocInfo, Document, iter_chunks, variant_key
 from webapp.search.links import link
 
 # Plain fields that are words a reader would search for (dates, links and enums are not).
@@ -26,23 +30,24 @@ def _options():
     )
 
 
-def _body(submission: Submission) -> str:
-    """The readable text of the item as stored: summary, the kind's Markdown sources, textual context fields.
-    Reviewer comments are the author's and never indexed; author names are never indexed."""
+def _body(submission, sections: tuple[str, ...] | None = None) -> str:
+    """The readable text of the item as stored: summary, the kind's Markdown sources (only `sections`, when
+    given: tear lines), textual context fields. Reviewer comments are the author's and never indexed; author
+    names are never indexed."""
+    names = MARKDOWN_FIELDS[submission.kind] if sections is None else sections
     parts = [submission.summary or ""]
-    parts += [getattr(submission, f"{name}_source") or "" for name in MARKDOWN_FIELDS[submission.kind]]
+    parts += [getattr(submission, f"{name}_source") or "" for name in names]
     parts += [getattr(submission, name) or "" for name in _TEXTUAL_PLAIN]  # empty for kinds without them
     if submission.key_points:
         parts += [str(value) for _key, value in sorted(submission.key_points.items())]
     return "\n\n".join(part for part in parts if part.strip())
 
 
-def document(submission: Submission) -> Document:
-    """The index document of a submission (every status: the database decides who reads drafts)."""
+def _info(submission: Submission, key: str) -> DocInfo:
     # A Chatham House synthesis is not findable by who wrote it: no stakeholder type, no country.
     organisation = None if submission.chatham_house else submission.author_organisation
-    info = DocInfo(
-        key=f"submission:{submission.id}",
+    return DocInfo(
+        key=key,
         kind=submission.kind.value,
         date=_epoch(submission.published_at or submission.created_at),
         tier=int(submission.tier),
@@ -54,12 +59,33 @@ def document(submission: Submission) -> Document:
         country=organisation.country if organisation else "",
         round_id=submission.round_id,
     )
-    return Document(info=info, title=submission.title, body=_body(submission),
-                    keywords=" ".join(submission.keywords or []))
+
+
+def document(submission: Submission) -> Document | list[Document]:
+    """The index document of a submission (every status: the database decides who reads drafts). An item with
+    sections above its tier (tear lines) is indexed once per reading level L — the item's tier and each higher
+    section tier — with the sections of tier <= L, keyed with the range of levels it serves (DESIGN.md §4)."""
+    base = f"submission:{submission.id}"
+    keywords = " ".join(submission.keywords or [])
+    levels = sorted({submission.tier} | {
+        submission.section_tier(name) for name in MARKDOWN_FIELDS[submission.kind]
+        if getattr(submission, f"{name}_source")
+    })
+    if len(levels) == 1:
+        return Document(info=_info(submission, base), title=submission.title, body=_body(submission),
+                        keywords=keywords)
+    variants = []
+    for position, level in enumerate(levels):
+        ceiling = levels[position + 1] if position + 1 < len(levels) else None
+        sections = tuple(name for name in MARKDOWN_FIELDS[submission.kind] if submission.section_tier(name) <= level)
+        variants.append(Document(info=_info(submission, variant_key(base, int(level), ceiling)),
+                                 title=submission.title, body=_body(submission, sections), keywords=keywords))
+    return variants
 
 
 def present(submission: Submission, viewer: Viewer) -> sources.Presented:
-    """A hit as shown: from the database; no organisation for Chatham House syntheses."""
+    """A hit as shown: from the database, composed of the sections this viewer reads (snippets and "did you
+    mean" words are cut from this text only); no organisation for Chatham House syntheses."""
     organisation = submission.author_organisation
     byline = organisation.name if organisation is not None and shows_author(submission) else None
     return sources.Presented(
@@ -69,8 +95,27 @@ def present(submission: Submission, viewer: Viewer) -> sources.Presented:
         tier=submission.tier,
         date=submission.published_at or submission.created_at,
         byline=byline,
-        text=_body(submission),
+        text=_body(submission, tuple(readable_sections(viewer, submission))),
     )
+
+
+def reading_levels(db: Session, viewer: Viewer, ids: Sequence[int]) -> dict[int, int]:
+    """The reading level (policy.sections) of `viewer` for each of these submissions, from the database."""
+    levels: dict[int, int] = {}
+    for chunk in iter_chunks(sorted(set(ids)), sources.CHUNK):
+        rows = db.execute(select(Submission.id, Submission.tier, Submission.sharing_group_id,
+                                 Submission.author_organisation_id).where(Submission.id.in_(chunk)))
+        for object_id, tier, group_id, organisation_id in rows:
+            level = reading_level(viewer, tier, group_id, organisation_id)
+            if level is not None:
+                levels[object_id] = int(level)
+    return levels
+
+
+def reading_level_sql(viewer: Viewer):
+    """reading_levels() as a SQL expression over the submissions table (for a statement joined to it)."""
+    return reading_level_clause(viewer, tier=Submission.tier, sharing_group_id=Submission.sharing_group_id,
+                                author_organisation_id=Submission.author_organisation_id)
 
 
 sources.register(
@@ -81,5 +126,9 @@ sources.register(
         document=document,
         present=present,
         display_kinds=("lesson_learnt", "good_practice", "responsible_ai_policy", "outcome_synthesis"),
+        # A superseded policy version is found through its current version (checked in SQL on every search).
+        searchable=lambda: Submission.superseded_by_id.is_(None),
+        reading_levels=reading_levels,
+        reading_level_sql=reading_level_sql,
     )
 )

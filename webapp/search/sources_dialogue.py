@@ -29,8 +29,16 @@ def _people(author: User | None, chatham_house: bool) -> tuple[str, str]:
 
 
 def _byline(viewer: Viewer, item, author: User | None) -> str | None:
+    from flask_babel import gettext as _
+    from sqlalchemy.orm import object_session
+
+    from webapp.queries_dialogue.pseudonyms import pseudonym_of
+
+    letter = pseudonym_of(object_session(item), item) if author is not None else None
     if author is None or not author_visible_to(viewer, item):
-        return None
+        return _("Participant %(letter)s", letter=letter) if letter else None
+    if letter:
+        return f"{author.name}, {author.organisation.name} ({_('Participant %(letter)s', letter=letter)})"
     organisation = author.organisation.name if author.organisation is not None else ""
     return f"{author.name}, {organisation}" if organisation else author.name
 
@@ -129,7 +137,8 @@ def present_post(post: Post, viewer: Viewer) -> sources.Presented:
     thread = post.thread
     return sources.Presented(
         title=thread.title,
-        url=link("dialogue.thread", f"/dialogue/threads/{thread.id}", anchor=f"post-{post.id}", thread_id=thread.id),
+        # The permalink: it opens the thread's page that holds the post (threads paginate).
+        url=link("dialogue.permalink", f"/dialogue/posts/{post.id}", post_id=post.id),
         kind="post", tier=thread.tier, date=post.created_at, byline=_byline(viewer, post, post.author),
         text=post.body_source or "", context=thread.round.title if thread.round is not None else "",
     )

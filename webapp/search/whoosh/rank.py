@@ -13,8 +13,8 @@ from collections import OrderedDict
 
 from whoosh import query as wq
 
-from webapp.search.whoosh_scoring import LocalBM25F, local_bm25
-from webapp.search.whoosh_sets import leaf_postings
+from webapp.search.whoosh.scoring import LocalBM25F, local_bm25
+from webapp.search.whoosh.sets import leaf_postings
 
 SCORE_CACHE_SIZE = 48
 

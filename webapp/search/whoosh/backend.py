@@ -10,19 +10,20 @@ Why it is shaped like this (DESIGN.md §4):
   by one worker is seen by every worker on its next request.
 - One writer at a time: Whoosh's lock file (fcntl, released by the kernel if the process dies) with a timeout;
   a failed write is cancelled, which releases the lock.
+- The index lives in versioned directories behind a pointer (storage.py): a rebuild writes a new version and swaps
+  it in, so readers never see a half-built index; a missing or damaged version raises IndexUnavailable (searches
+  say "being repaired", never 500) and a read-only directory is still searched (writes raise IndexReadOnly).
 """
 from __future__ import annotations
 
-import fcntl
-import heapq
 import json
 import logging
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,27 +34,28 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.qparser import QueryParser, plugins
+from whoosh.support.levenshtein import damerau_levenshtein
 
 from webapp.search.backend import (
-    AccessKey,
-    DocInfo,
     Document,
     IndexBusy,
+    IndexStamp,
+    IndexUnavailable,
     IndexWriter,
     RebuildIncomplete,
     SearchBackend,
-    Snapshot,
     fingerprint,
 )
-from webapp.search.whoosh_highlight import highlight
-from webapp.search.whoosh_rank import TermScores, local_scores
-from webapp.search.whoosh_scoring import QUERY_FIELD, LocalBM25F
-from webapp.search.whoosh_sets import DocSets, evaluable
+from webapp.search.whoosh.highlight import highlight
+from webapp.search.whoosh.rank import TermScores
+from webapp.search.whoosh.scoring import QUERY_FIELD, LocalBM25F
+from webapp.search.whoosh.sets import DocSets
+from webapp.search.whoosh.snapshot import SegmentCache, WhooshSnapshot
+from webapp.search.whoosh.storage import IndexRoot, has_index, read_stamp, write_stamp
 
 log = logging.getLogger(__name__)
 
 ANALYZER = StemmingAnalyzer()
-PREFILTER_CACHE_SIZE = 64
 
 
 
@@ -83,119 +85,15 @@ def _meta(document: Document) -> str:
     )
 
 
-def _info(key: str, meta: str) -> DocInfo:
-    kind, date, tier, group_id, org_id, paragraphs, stakeholder, stage, country, round_id, _fp = json.loads(meta)
-    return DocInfo(key, kind, date, tier, group_id, org_id, tuple(paragraphs), stakeholder, stage, country, round_id)
-
-
-class _SegmentCache:
-    """Per process: segment id → DocInfo per local document number (None for deleted documents)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_segment: dict[str, list[DocInfo | None]] = {}
-
-    def infos(self, searcher) -> list[DocInfo | None]:
-        """DocInfo for every global document number of this searcher."""
-        flat: list[DocInfo | None] = []
-        live_ids = []
-        for leaf, _offset in searcher.reader().leaf_readers():
-            segment_id = leaf.segment().segment_id() if leaf.segment() is not None else None
-            live_ids.append(segment_id)
-            with self._lock:
-                cached = self._by_segment.get(segment_id) if segment_id else None
-            if cached is None or len(cached) != leaf.doc_count_all():
-                cached = [
-                    None if leaf.is_deleted(n) else _info(*_key_meta(leaf.stored_fields(n)))
-                    for n in range(leaf.doc_count_all())
-                ]
-                if segment_id:
-                    with self._lock:
-                        self._by_segment[segment_id] = cached
-            flat.extend(cached)
-        with self._lock:  # forget merged-away segments
-            for stale in set(self._by_segment) - set(live_ids):
-                del self._by_segment[stale]
-        return flat
-
-
-def _key_meta(stored: dict) -> tuple[str, str]:
-    return stored["key"], stored["meta"]
-
-
-class WhooshSnapshot(Snapshot):
-    """A searcher plus the per-generation caches built from it."""
-
-    def __init__(self, searcher, infos: list[DocInfo | None], prefilters: OrderedDict, docsets: DocSets,
-                 scores: TermScores):
-        self.searcher = searcher
-        self.infos = infos
-        self._prefilters = prefilters
-        self._docsets = docsets
-        self._scores = scores
-        self._whoosh_scored: dict[str, dict[int, float]] = {}
-
-    def _allowed(self, access: AccessKey | None) -> set[int] | None:
-        if access is None:
-            return None
-        cached = self._prefilters.get(access)
-        if cached is None:
-            cached = {
-                n for n, info in enumerate(self.infos)
-                if info is not None and access.may_be_visible(info.tier, info.group_id, info.organisation_id)
-            }
-            self._prefilters[access] = cached
-            while len(self._prefilters) > PREFILTER_CACHE_SIZE:
-                self._prefilters.popitem(last=False)
-        else:
-            self._prefilters.move_to_end(access)
-        return cached
-
-    def _pairs(self, docnums, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        allowed = self._allowed(access)
-        if allowed is not None:
-            docnums = allowed.intersection(docnums)
-        infos, size = self.infos, len(self.infos)
-        return [(n, infos[n]) for n in sorted(docnums) if n < size and infos[n] is not None]
-
-    def _scored_by_whoosh(self, query) -> dict[int, float]:
-        """Every match of a query set algebra cannot evaluate (a phrase), with its score: one matcher walk serves
-        both matching and ranking in this request, instead of one each (measured ~45 % of a phrase search)."""
-        key = repr(query)
-        found = self._whoosh_scored.get(key)
-        if found is None:
-            found = {hit.docnum: hit.score for hit in self.searcher.search(query, limit=None)}
-            self._whoosh_scored[key] = found
-        return found
-
-    def matching(self, query, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        if evaluable(query):
-            return self._pairs(self._docsets.evaluate(query), access)
-        return self._pairs(self._scored_by_whoosh(query).keys(), access)
-
-    def rank(self, query, handles: set, limit: int) -> list[tuple[int, float]]:
-        if not handles or limit <= 0:
-            return []
-        scores = local_scores(query, handles, self._scores, self._docsets.evaluate)
-        if scores is None and not evaluable(query):
-            everything = self._scored_by_whoosh(query)
-            scores = {docnum: everything[docnum] for docnum in handles if docnum in everything}
-        elif scores is None:  # prefixes: Whoosh's matchers score them, over the authorized documents only
-            results = self.searcher.search(query, filter=handles, limit=limit)
-            return [(hit.docnum, hit.score) for hit in results]
-        return heapq.nlargest(limit, scores.items(), key=itemgetter(1))
-
-    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        return self._pairs(self._docsets.term(QUERY_FIELD, term), access)
-
-    def similar_terms(self, term: str, maxdist: int) -> list[str]:
-        return list(self.searcher.reader().terms_within(QUERY_FIELD, term, maxdist, prefix=1))
-
-
 class _WhooshWriter(IndexWriter):
     def __init__(self, backend: "WhooshBackend", writer):
         self._backend, self._writer = backend, writer
         self.changed = False
+        self.pending_stamp: IndexStamp | None = None
+
+    def stamp(self, stamp: IndexStamp) -> None:
+        self.pending_stamp = stamp
+        self.changed = True
 
     def update(self, document: Document) -> None:
         self._writer.update_document(**self._backend._fields(document))
@@ -205,8 +103,15 @@ class _WhooshWriter(IndexWriter):
         self._writer.delete_by_term("key", key)
         self.changed = True
 
+    def remove_keys(self, keys) -> None:
+        # One deletion query (one searcher) for all of them: each delete_by_term opens its own.
+        if keys:
+            self._writer.delete_by_query(wq.Or([wq.Term("key", key) for key in keys]))
+            self.changed = True
+
 
 class _ThreadState(threading.local):
+    ix = None
     searcher = None
     generation = -1
     infos: list = []
@@ -218,46 +123,64 @@ class WhooshBackend(SearchBackend):
 
     def __init__(self, index_dir: str | os.PathLike):
         self.index_dir = Path(index_dir)
+        self.root = IndexRoot(self.index_dir)
         self.schema = build_schema()
         self._ix = None
+        self._ix_version: Path | None = None
+        self._pointer = None
         self._open_lock = threading.Lock()
         self._local = _ThreadState()
-        self._segments = _SegmentCache()
+        self._segments = SegmentCache()
         self._parser = self._make_parser()
 
     # ------------------------------------------------------------ opening
 
-    def _index(self):
+    def _index(self, *, create: bool = False):
+        """The current version's index, reopened when the pointer was swapped. A missing version is created
+        (empty) only with `create`, which callers pass while holding the write lock."""
         with self._open_lock:
-            if self._ix is None:
-                self.index_dir.mkdir(parents=True, exist_ok=True)
-                # Two workers starting at once must not both create (and so empty) the index.
-                with open(self.index_dir / ".create.lock", "w") as guard:
-                    fcntl.flock(guard, fcntl.LOCK_EX)
-                    try:
-                        if whoosh_index.exists_in(str(self.index_dir)):
-                            self._ix = whoosh_index.open_dir(str(self.index_dir))
-                            if sorted(self._ix.schema.names()) != sorted(self.schema.names()):
-                                # An index written by another version of this code: start empty, never 500.
-                                log.error("search index schema changed: index emptied; run `flask search rebuild`")
-                                self._ix = whoosh_index.create_in(str(self.index_dir), self.schema)
-                        else:
-                            self._ix = whoosh_index.create_in(str(self.index_dir), self.schema)
-                    finally:
-                        fcntl.flock(guard, fcntl.LOCK_UN)
-            return self._ix
+            pointer = self.root.pointer_token()
+            if self._ix is not None and pointer == self._pointer and self._ix_version is not None \
+                    and self._ix_version.exists():
+                return self._ix
+            version = self.root.current()
+            if version is None or not has_index(version):
+                if not create:
+                    self._ix = None
+                    raise IndexUnavailable(f"missing: no search index in {self.index_dir}")
+                version = self.root.new_version()
+                whoosh_index.create_in(str(version), self.schema)
+                self.root.swap_to(version)
+                pointer = self.root.pointer_token()
+            try:
+                ix = whoosh_index.open_dir(str(version))
+            except Exception as error:  # a truncated table of contents, unreadable files
+                self._ix = None
+                raise IndexUnavailable(f"damaged: the index in {version} cannot be opened ({error!r:.200})") from error
+            if sorted(ix.schema.names()) != sorted(self.schema.names()):
+                self._ix = None
+                raise IndexUnavailable(f"damaged: the index in {version} was written by another version of this code")
+            self._ix, self._ix_version, self._pointer = ix, version, pointer
+            return ix
 
     @contextmanager
-    def snapshot(self) -> Iterator[WhooshSnapshot]:
+    def snapshot(self, reader=None) -> Iterator[WhooshSnapshot]:  # the service authorizes Whoosh's candidates
         state = self._local
         ix = self._index()
-        if state.searcher is None or not state.searcher.up_to_date():
+        if state.searcher is None or state.ix is not ix or not state.searcher.up_to_date():
             # Forget the old searcher first: if opening fails, nothing keeps a closed searcher; the next request opens.
             stale, state.searcher = state.searcher, None
-            state.searcher = self._open_searcher(ix, stale=stale)
+            try:
+                state.searcher = self._open_searcher(ix, stale=stale)
+            except Exception as error:  # a corrupt or vanished segment file
+                raise IndexUnavailable(f"damaged: a segment of the index cannot be read ({error!r:.200})") from error
+            state.ix, state.generation = ix, -1
         generation = state.searcher.reader().generation()
         if generation != state.generation:
-            state.infos = self._segments.infos(state.searcher)
+            try:
+                state.infos = self._segments.infos(state.searcher)
+            except Exception as error:
+                raise IndexUnavailable(f"damaged: stored fields cannot be read ({error!r:.200})") from error
             state.prefilters = OrderedDict()
             state.docsets = DocSets(state.searcher)
             state.scores = TermScores(state.searcher)
@@ -300,6 +223,12 @@ class WhooshBackend(SearchBackend):
     def parse(self, text: str):
         return self._parser.parse(text)
 
+    def is_empty(self, query) -> bool:
+        return query is wq.NullQuery
+
+    def edit_distance(self, word: str, other: str) -> int:
+        return damerau_levenshtein(word, other)
+
     def term_for(self, word: str) -> str | None:
         tokens = [token.text for token in ANALYZER(word)]
         return tokens[0] if len(tokens) == 1 else None
@@ -325,9 +254,9 @@ class WhooshBackend(SearchBackend):
 
     # ------------------------------------------------------------ writing
 
-    def _writer(self, timeout: float, **kwargs):
+    def _writer(self, timeout: float, *, create: bool = True, **kwargs):
         try:
-            return self._index().writer(timeout=timeout, delay=0.02, **kwargs)
+            return self._index(create=create).writer(timeout=timeout, delay=0.02, **kwargs)
         except LockError as error:
             raise IndexBusy(f"search index locked by another writer for more than {timeout:.1f}s") from error
 
@@ -339,38 +268,61 @@ class WhooshBackend(SearchBackend):
         }
 
     @contextmanager
-    def writer(self, *, timeout: float) -> Iterator[IndexWriter]:
-        writer = self._writer(timeout)
-        changes = _WhooshWriter(self, writer)
-        try:
-            yield changes
-        except BaseException:
-            _cancel(writer)  # releases the lock
-            raise
-        if not changes.changed:  # no new generation, so searchers keep their caches
-            _cancel(writer)
-            return
-        try:
-            writer.commit()
-        except BaseException:
-            _cancel(writer)
-            raise
+    def writer(self, *, timeout: float, create: bool = True) -> Iterator[IndexWriter]:
+        with self.root.write_lock(timeout):
+            writer = self._writer(timeout, create=create)
+            changes = _WhooshWriter(self, writer)
+            try:
+                yield changes
+            except BaseException:
+                _cancel(writer)  # releases the lock
+                raise
+            if not changes.changed:  # no new generation, so searchers keep their caches
+                _cancel(writer)
+                return
+            try:
+                if changes.pending_stamp is not None:  # before the commit: a crash leaves the entries queued
+                    write_stamp(self._ix_version, changes.pending_stamp)
+                writer.commit()
+            except BaseException:
+                _cancel(writer)
+                raise
 
-    def rebuild(self, documents: Iterable[Document], *, timeout: float) -> int:
-        writer = self._writer(timeout, limitmb=512, procs=1)  # procs>1 can silently drop a worker's share
-        written = 0
-        try:
-            for document in documents:
-                writer.add_document(**self._fields(document))
-                written += 1
-            writer.commit(mergetype=writing.CLEAR)
-        except BaseException:
-            _cancel(writer)
-            raise
-        count = self.doc_count()
-        if count != written:
-            raise RebuildIncomplete(f"index holds {count} documents after rebuild, {written} were written")
-        return count
+    def rebuild(self, documents: Iterable[Document], *, timeout: float, stamp: IndexStamp | None = None) -> int:
+        """Build a new version beside the current one, check it, then swap the pointer (readers never wait)."""
+        with self.root.write_lock(timeout):
+            previous = self.root.current()
+            version = self.root.new_version()
+            try:
+                ix = whoosh_index.create_in(str(version), self.schema)
+                writer = ix.writer(limitmb=512, procs=1)  # procs>1 can silently drop a worker's share
+                written = 0
+                try:
+                    for document in documents:
+                        writer.add_document(**self._fields(document))
+                        written += 1
+                    writer.commit()
+                except BaseException:
+                    _cancel(writer)
+                    raise
+                count = self._count_in(ix)
+                if count != written:
+                    raise RebuildIncomplete(f"index holds {count} documents after rebuild, {written} were written")
+                if stamp is not None:
+                    write_stamp(version, stamp)
+                self.root.swap_to(version)
+            except BaseException:
+                shutil.rmtree(version, ignore_errors=True)
+                raise
+            if previous != self.index_dir:  # an unversioned index is kept as "the previous one" once too
+                self.root.remove_old_versions({version} | ({previous} if previous is not None else set()))
+                self.root.remove_legacy_files()
+        return count  # each thread's searcher moves to the new version on its next search
+
+    @staticmethod
+    def _count_in(ix) -> int:
+        with ix.searcher() as searcher:
+            return searcher.doc_count()
 
     # ------------------------------------------------------------ inspection
 
@@ -389,12 +341,48 @@ class WhooshBackend(SearchBackend):
                 found[stored["key"]] = json.loads(stored["meta"])[-1]
             return found
 
+    @property
+    def keeps_separate_index(self) -> bool:
+        return True
+
+    def index_stamp(self) -> IndexStamp | None:
+        version = self.root.current()
+        return read_stamp(version) if version is not None else None
+
+    def health(self) -> dict[str, Any]:
+        """Opens the current version afresh from disk (a worker's open searcher would hide damage done since) and
+        reads from it: missing or damaged → unavailable; read-only → degraded."""
+        problems = []
+        try:
+            self._index()  # missing, unreadable table of contents, another schema
+            _probe(self.root.current())
+        except IndexUnavailable as error:
+            problems.append({"code": str(error).split(":", 1)[0], "detail": str(error)})
+        except Exception as error:
+            problems.append({"code": "damaged", "detail": f"damaged: reading the index failed ({error!r:.200})"})
+        if not self.root.writable():
+            problems.append({"code": "read_only", "detail": f"read-only: {self.index_dir} is not writable by this "
+                             "process; searches are served, changes wait for a writable worker or the job engine"})
+        status = "unavailable" if any(p["code"] != "read_only" for p in problems) else (
+            "degraded" if problems else "ok")
+        return {"status": status, "problems": problems}
+
     def status(self) -> dict[str, Any]:
         ix = self._index()
         with self.snapshot() as snap:
             count = snap.searcher.doc_count()
         return {"backend": "whoosh", "documents": count, "generation": ix.latest_generation(),
                 "last_modified": ix.last_modified()}
+
+
+def _probe(version: Path) -> None:
+    """Open a version as a new worker would, and read one stored document and one term of every segment."""
+    ix = whoosh_index.open_dir(str(version))
+    with ix.searcher() as searcher:
+        for leaf, _offset in searcher.reader().leaf_readers():
+            if leaf.doc_count_all():
+                next(iter(leaf.all_stored_fields()), None)
+                next(iter(leaf.all_terms()), None)
 
 
 def _cancel(writer) -> None:

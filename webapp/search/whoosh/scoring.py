@@ -44,7 +44,7 @@ class _LocalScorer(scoring.BaseScorer):
 def local_bm25(weight: float, length: float, average: float, b: float, k1: float, qf: float = 1) -> float:
     """One term's score in one document: its frequency there, saturated, normalised by the document's length.
 
-    The one formula for Whoosh's matchers (_LocalScorer) and for whoosh_rank's block-wise scoring, so both give
+    The one formula for Whoosh's matchers (_LocalScorer) and for rank.py's block-wise scoring, so both give
     the same number to the last bit."""
     norm = (1 - b) + b * length / average
     return qf * weight * (k1 + 1) / (weight + k1 * norm)

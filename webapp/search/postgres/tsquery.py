@@ -1,0 +1,160 @@
+"""The app's query language (webapp/search/query.py) as a PostgreSQL tsquery, built from parsed terms.
+
+User text never reaches to_tsquery's own syntax: each word goes to plainto_tsquery, each phrase to
+phraseto_tsquery (both treat their input as plain text), and a prefix is built here from its letters and digits
+alone. The operators are then combined with tsquery's && / || / !! in SQL, with every piece a bound parameter.
+
+Precedence follows the Whoosh backend's parser, so one query means the same on both engines: NOT binds
+tightest, then AND (also ANDNOT; ANDMAYBE keeps its left side), then OR, and plain juxtaposition is AND across
+the OR groups ("a b OR c" = a AND (b OR c)). A dangling operator is ignored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, literal
+from sqlalchemy.sql.elements import ColumnElement
+
+from webapp.search.query import OPERATORS, _WORD
+
+CONFIG = "english"
+_ALNUM = re.compile(r"[^\W_]+")
+_BINARY = {"AND", "ANDNOT", "ANDMAYBE"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A parsed query: op is "word", "phrase", "prefix", "and", "or", "not"; text for leaves."""
+
+    op: str
+    text: str = ""
+    children: tuple["Node", ...] = ()
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _WORD.findall(text)
+        self.at = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def take(self) -> str:
+        self.at += 1
+        return self.tokens[self.at - 1]
+
+    def sequence(self, closing: bool) -> Node | None:
+        """Juxtaposed OR groups until the end (or a closing parenthesis)."""
+        parts = []
+        while self.peek() is not None:
+            if self.peek() == ")":
+                if closing:
+                    break
+                self.take()  # validate_query refuses unbalanced ones; be lenient anyway
+                continue
+            part = self.disjunction()
+            if part is not None:
+                parts.append(part)
+            elif self.peek() in OPERATORS:
+                self.take()  # a dangling operator
+        return _combine("and", parts)
+
+    def disjunction(self) -> Node | None:
+        parts = [self.conjunction()]
+        while self.peek() == "OR":
+            self.take()
+            parts.append(self.conjunction())
+        return _combine("or", [p for p in parts if p is not None])
+
+    def conjunction(self) -> Node | None:
+        left = self.unary()
+        while self.peek() in _BINARY:
+            operator = self.take()
+            right = self.unary()
+            if right is None or left is None:
+                left = left or (right if operator == "AND" else None)
+            elif operator == "AND":
+                left = _combine("and", [left, right])
+            elif operator == "ANDNOT":
+                left = _combine("and", [left, Node("not", children=(right,))])
+            # ANDMAYBE: the right side only affects scores in Whoosh; matching keeps the left side.
+        return left
+
+    def unary(self) -> Node | None:
+        token = self.peek()
+        if token is None or token in {"OR", ")"} or token in _BINARY:
+            return None
+        if token == "NOT":
+            self.take()
+            inner = self.unary()
+            return Node("not", children=(inner,)) if inner is not None else None
+        self.take()
+        if token == "(":
+            inner = self.sequence(closing=True)
+            if self.peek() == ")":
+                self.take()
+            return inner
+        if token.startswith('"'):
+            return Node("phrase", token.strip('"'))
+        if token.endswith("*"):
+            return Node("prefix", token.rstrip("*"))
+        return Node("word", token)
+
+
+def _combine(op: str, parts: list[Node]) -> Node | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else Node(op, children=tuple(parts))
+
+
+def parse(text: str) -> Node | None:
+    """The query tree of a validated query (None when nothing searchable is left)."""
+    return _Parser(text).sequence(closing=False)
+
+
+def _empty() -> ColumnElement:
+    return func.plainto_tsquery(CONFIG, literal(""))
+
+
+def _prefix(text: str) -> ColumnElement:
+    """Earlier parts of "co-op*" as words, the last as a prefix; only letters and digits reach to_tsquery."""
+    parts = _ALNUM.findall(text)
+    if not parts:
+        return _empty()
+    query = func.to_tsquery(CONFIG, literal(f"'{parts[-1]}':*"))
+    for part in reversed(parts[:-1]):
+        query = func.plainto_tsquery(CONFIG, literal(part)).op("&&")(query)
+    return query
+
+
+def to_sql(node: Node | None) -> ColumnElement:
+    """The tsquery expression of a query tree (stop words drop out, as PostgreSQL does for && and ||)."""
+    if node is None:
+        return _empty()
+    if node.op == "word":
+        return func.plainto_tsquery(CONFIG, literal(node.text))
+    if node.op == "phrase":
+        return func.phraseto_tsquery(CONFIG, literal(node.text))
+    if node.op == "prefix":
+        return _prefix(node.text)
+    if node.op == "not":
+        return func.tsquery_not(to_sql(node.children[0]))  # the function behind the !! operator
+    combined = to_sql(node.children[0])
+    operator = "&&" if node.op == "and" else "||"
+    for child in node.children[1:]:
+        combined = combined.op(operator)(to_sql(child))
+    return combined
+
+
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+
+
+def lexemes(canonical: str) -> list[str]:
+    """The lexemes of a tsquery's text form, in order, without repeats."""
+    return list(dict.fromkeys(match.replace("''", "'") for match in _LEXEME.findall(canonical)))
+
+
+def lexeme_query(term: str) -> str:
+    """The tsquery text matching exactly one index term (quotes doubled, backslashes escaped)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
