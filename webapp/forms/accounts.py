@@ -44,7 +44,7 @@ class RegisterForm(FlaskForm):
         self.organisation.choices = [("", _l("Choose…"))] + [(str(o.id), o.name) for o in organisations] + [
             (NEW_ORGANISATION, _l("My organisation is not listed — propose it"))
         ]
-        self.new_organisation_type.choices = [("", _l("Choose…"))] + [(t.code, t.label) for t in stakeholder_types]
+        self.new_organisation_type.choices = [("", _l("Choose…"))] + [(t.code, t.display_label) for t in stakeholder_types]
         self.new_organisation_country.choices = [("", _l("Choose…"))] + country_choices()
         self._organisation_ids = {str(o.id) for o in organisations}
         self._type_codes = {t.code for t in stakeholder_types}
@@ -88,3 +88,72 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address a reset link should go to."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
+    """The new password, twice."""
+
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH, message=_l("Use at most %(max)d characters."))],
+        description=_l("At least 12 characters. A passphrase of several unrelated words is easy to remember."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+    )
+
+
+class SecondFactorForm(FlaskForm):
+    """The 6-digit code of the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"},
+    )
+
+
+class EnrolSecondFactorForm(FlaskForm):
+    """Confirm the scanned secret with the current password and a code."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    code = StringField(
+        _l("6-digit code from the app"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ProfileForm(FlaskForm):
+    """Name, language and time zone."""
+
+    name = StringField(_l("Your full name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), validators=[Optional()], validate_choice=False)
+    time_zone = SelectField(_l("Time zone"), validators=[Optional()], validate_choice=False,
+                            description=_l("Dates and times are shown in this time zone."))
+
+
+class ChangeEmailForm(FlaskForm):
+    """A new address, confirmed by a link mailed to it."""
+
+    new_email = EmailField(
+        _l("New e-mail address"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=254), Email(message=_l("Enter a valid e-mail address."))],
+        description=_l("We mail a link to the new address; the change takes effect when you open it."),
+    )
+    email_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)])

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from webapp.ids import parse_id
 from webapp.models import Tier
 
 TIER_CHOICES = [
@@ -38,6 +39,18 @@ class GroupForm(FlaskForm):
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=500)])
+    # Choices are set by the view (verified organisations); "" means no owner.
+    owner = SelectField(_l("Owner organisation (its facilitators are told of every change)"), validators=[Optional()],
+                        validate_choice=False, coerce=str)
+
+    def owner_id(self) -> int | None:
+        """The chosen owner organisation's id; None for none. Raises ValueError for anything but a number."""
+        value = (self.owner.data or "").strip()
+        if not value:
+            return None
+        if not value.isdigit() or len(value) >= 12:
+            raise ValueError(value)
+        return int(value)
 
 
 class GroupMemberForm(FlaskForm):
@@ -47,5 +60,4 @@ class GroupMemberForm(FlaskForm):
 
     def member_id(self) -> int | None:
         """The chosen id, or None when the value is not a number."""
-        value = (self.member.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return parse_id(self.member.data)

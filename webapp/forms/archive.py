@@ -13,11 +13,14 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.forms.idempotency import SubmittedOnce
+from webapp.ids import coerce_number
 from webapp.models import SubmissionKind, Tier
 from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.queries_archive.labels import FIELD_LABELS, LESSON_STATUS_LABELS, STAGE_LABELS, TIER_LABELS
 from webapp.services.submission_fields import SUMMARY_MAX, TITLE_MAX
+from webapp.locale_names import call_title
 
 MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, lists, links, tables. HTML is shown as text.")
 
@@ -37,7 +40,7 @@ def tier_choices() -> list[tuple[str, Any]]:
     return [(tier.code, TIER_LABELS[tier.code]) for tier in Tier]
 
 
-class SubmissionForm(FlaskForm):
+class SubmissionForm(SubmittedOnce, FlaskForm):
     """The fields every kind shares."""
 
     title = StringField(FIELD_LABELS["title"], validators=[DataRequired(_l("A title is required.")), Length(max=TITLE_MAX)])
@@ -52,7 +55,7 @@ class SubmissionForm(FlaskForm):
     paragraphs = ParagraphsField(
         FIELD_LABELS["paragraphs"],
         choices=[(n, str(n)) for n in range(FIRST_PARAGRAPH, LAST_PARAGRAPH + 1)],
-        coerce=int,
+        coerce=coerce_number,  # the service explains paragraph 0 or 26
         validators=[DataRequired(_l("Choose at least one paragraph of the Call to Action."))],
         validate_choice=False,  # the service explains paragraph 0 or 26
     )
@@ -74,6 +77,14 @@ class SubmissionForm(FlaskForm):
         _l("I confirm lowering the access tier: more people will be able to read this item.")
     )
     note = StringField(_l("What changed (optional)"), validators=[Optional(), Length(max=200)])
+    # An optional scheduled release, set when sharing (DESIGN.md rule 8): both or neither; the service checks them.
+    release_tier = SelectField(_l("Release to a lower tier later (optional)"),
+                               choices=[("", _l("No scheduled release"))] + tier_choices(), validate_choice=False)
+    release_at = StringField(_l("Release on (UTC, YYYY-MM-DD HH:MM)"), validators=[Optional(), Length(max=40)])
+    # The review date (issue 14): the originator's choice, else the kind's default after publication; the service
+    # parses it (services/review_dates.py) so a forged post gets the same clear message as the form.
+    review_on = StringField(_l("Review date (optional, YYYY-MM-DD)"), validators=[Optional(), Length(max=40)],
+                            render_kw={"type": "date"})
 
     kind: SubmissionKind
 
@@ -95,9 +106,19 @@ class SubmissionForm(FlaskForm):
                    (keep is not None and code == keep.code)]
         self.tier.choices = [("", _l("Choose who may read it"))] + allowed
 
+    def describe_review_date(self, default_days: int) -> None:
+        """Say what an empty review date means for this kind."""
+        self.review_on.description = _l(
+            "When you will be reminded to check it is still current: keep it (a new date), retire it or delete it. "
+            "Leave it empty for the default, %(days)d days after publication.", days=default_days)
+
+    def release(self) -> dict[str, Any]:
+        """The optional scheduled release, keyed as create_submission expects."""
+        return {"release_tier": self.release_tier.data or "", "release_at": self.release_at.data or ""}
+
     def set_paragraph_titles(self, paragraphs) -> None:
         """Label each paragraph checkbox with its number and title, so authors need not look them up."""
-        self.paragraphs.choices = [(p.number, f"{p.number}. {p.title}") for p in paragraphs]
+        self.paragraphs.choices = [(p.number, f"{p.number}. {call_title(p.title)}") for p in paragraphs]
 
     def preselect_paragraph(self, number: int | None) -> None:
         """Tick the paragraph the author came from (a blank form only; out-of-range numbers are ignored)."""
@@ -116,8 +137,25 @@ class SubmissionForm(FlaskForm):
         }
         for name in MARKDOWN_FIELDS[self.kind]:
             data[name] = getattr(self, name).data or ""
+        tier_fields = {name: getattr(self, f"{name}_tier") for name in MARKDOWN_FIELDS[self.kind]}
+        if any(field.raw_data for field in tier_fields.values()):  # a post without them keeps the tear lines
+            data["section_tiers"] = {name: field.data or "" for name, field in tier_fields.items()}
         data.update(self.extra_data())
         return data
+
+    def section_tier_field(self, name: str):
+        """The tier choice of a Markdown section (None for other fields)."""
+        return getattr(self, f"{name}_tier", None) if name in MARKDOWN_FIELDS[self.kind] else None
+
+    def limit_section_tiers(self, floor: Tier, ceiling: Tier, keep: dict | None = None) -> None:
+        """Offer each section the tiers above `floor` (the item's, when known) up to the author's clearance, and
+        the section's current tier."""
+        for name in MARKDOWN_FIELDS[self.kind]:
+            current = (keep or {}).get(name)
+            getattr(self, f"{name}_tier").choices = [SAME_AS_ITEM] + [
+                (code, label) for code, label in tier_choices()
+                if floor < Tier.from_code(code) <= ceiling or code == current
+            ]
 
     def extra_data(self) -> dict[str, Any]:
         return {}
@@ -211,6 +249,30 @@ FORMS: dict[SubmissionKind, type[SubmissionForm]] = {
     SubmissionKind.RESPONSIBLE_AI_POLICY: PolicyForm,
 }
 
+SAME_AS_ITEM = ("", _l("Same as the item"))
+SECTION_TIER_HINT = _l("A tear line: only readers cleared for this tier see this section; everyone else reads the "
+                       "item without it, and nothing tells them it exists.")
+
+
+def _section_tier_field(name: str) -> SelectField:
+    return SelectField(
+        _l("Who may read the section %(section)s", section=FIELD_LABELS[name]),
+        choices=[SAME_AS_ITEM] + tier_choices(), default="", description=SECTION_TIER_HINT,
+        validators=[Optional()],
+        validate_choice=False,  # the service explains a tier below the item's or above the author's clearance
+    )
+
+
+# Every Markdown section gets its tier choice, "<section>_tier" (tear lines, DESIGN.md rule 10).
+for _kind, _form_class in FORMS.items():
+    for _name in MARKDOWN_FIELDS[_kind]:
+        setattr(_form_class, f"{_name}_tier", _section_tier_field(_name))
+
+
+def section_tier_values(section_tiers: dict | None) -> dict[str, str]:
+    """Form values ("<section>_tier") from stored tear lines."""
+    return {f"{name}_tier": code for name, code in (section_tiers or {}).items()}
+
 
 class ReturnForm(FlaskForm):
     """A reviewer's comments when returning a submission to its author."""
@@ -231,4 +293,18 @@ class TierForm(FlaskForm):
     )
     confirm = BooleanField(_l("I confirm this change; lowering the tier lets more people read the item."))
 
-    set_groups = SubmissionForm.set_groups
+    def set_groups(self, groups, keep=None) -> None:
+        """The originator's choice: no group, their own groups, or the item's current one (kept, not chosen)."""
+        offered = list(groups)
+        if keep is not None and keep.id not in {g.id for g in offered}:
+            offered.append(keep)
+        SubmissionForm.set_groups(self, offered)
+
+    def keep_group(self, group) -> None:
+        """Anyone but the originator keeps the item's group: it is the only choice offered."""
+        self.sharing_group_id.choices = [(str(group.id), group.name)] if group is not None else [
+            ("", _l("No sharing group"))]
+
+    def offer_tiers(self, tiers) -> None:
+        """Offer exactly the tiers the policy allows this person to choose for this item."""
+        self.tier.choices = [(tier.code, TIER_LABELS[tier.code]) for tier in tiers]

@@ -1,15 +1,11 @@
-"""ISO 3166-1 country choices."""
+"""ISO 3166-1 country choices (named in the reader's language: webapp/locale_names.py)."""
 from __future__ import annotations
-
-from functools import lru_cache
 
 import pycountry
 
+from webapp.locale_names import country_choices
 
-@lru_cache(maxsize=1)
-def country_choices() -> list[tuple[str, str]]:
-    """(alpha-2, name) for every ISO 3166-1 country, by name."""
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+__all__ = ["country_choices", "is_country"]
 
 
 def is_country(code: str) -> bool:

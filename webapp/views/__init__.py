@@ -6,7 +6,24 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
-    from webapp.views import admin, archive, auth, dialogue, main, moderation, notifications, paragraphs, search
+    from webapp.views import (
+        admin,
+        archive,
+        auth,
+        data_rights,
+        dialogue,
+        groups,
+        health,
+        language,
+        main,
+        moderation,
+        notification_settings,
+        notifications,
+        organisations,
+        paragraphs,
+        search,
+    )
 
-    for module in (main, auth, paragraphs, admin, archive, dialogue, moderation, notifications, search):
+    for module in (main, auth, paragraphs, admin, archive, dialogue, moderation, notifications, notification_settings,
+                   search, health, groups, organisations, language, data_rights):
         app.register_blueprint(module.bp)

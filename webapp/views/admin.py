@@ -5,15 +5,26 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp import navigation, policy, queries
+from webapp import navigation, policy, queries, queries_audit, queries_organisations
 from webapp.auth import admin_required, current_viewer
 from webapp.db import session
-from webapp.forms.admin import ActionForm, ClearanceForm, GroupForm, GroupMemberForm, RolesForm
-from webapp.models import AccountStatus, SharingGroup, Tier, User
+from webapp.forms.admin import ActionForm, ClearanceForm, GroupForm, RolesForm
+from webapp.forms.organisations import OrganisationForm, PickForm, ReasonForm
+from webapp.ids import parse_number
+from webapp.models import AccountStatus, MailStatus, Organisation, SharingGroup, Tier, User
 from webapp.security import safe_next
-from webapp.services import people
+from webapp.views.group_members import member_forms, register_membership_routes
+from webapp.services import mail_delivery, people
+from webapp.services import organisations as organisation_service
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+MAIL_STATUS_LABELS = {
+    MailStatus.QUEUED: _l("queued"),
+    MailStatus.SENDING: _l("sending"),
+    MailStatus.SENT: _l("sent"),
+    MailStatus.FAILED: _l("failed"),
+    MailStatus.CANCELLED: _l("cancelled"),
+}
 navigation.add("admin.index", _l("Administration"), 80, shown_to=policy.can_administer)
 
 
@@ -29,27 +40,155 @@ def _checked_form(form_class):
     return form
 
 
+def _page_arg() -> int:
+    page = parse_number(request.args.get("page", "1").strip())
+    if page is None or not 1 <= page <= 100_000:
+        abort(400, description=_("Page numbers are whole numbers from 1."))
+    return page
+
+
+def _q_arg() -> str:
+    q = (request.args.get("q") or "").strip()
+    if len(q) > 100:
+        abort(400, description=_("Search for at most 100 characters."))
+    return q
+
+
 @bp.get("/")
 @admin_required
 def index():
-    """Pending verifications at a glance."""
-    db = session()
+    """Pending verifications at a glance (searchable with q=, paginated)."""
+    db, q, page = session(), _q_arg(), _page_arg()
+    pending_organisations, more_organisations = queries_organisations.organisations_page(db, q=q, verified=False,
+                                                                                         page=page)
+    pending_users, more_users = queries_organisations.people_page(db, q=q, status=AccountStatus.PENDING, page=page)
     return render_template(
         "admin/index.html",
-        pending_organisations=queries.organisations(db, verified=False),
-        pending_users=queries.users(db, status=AccountStatus.PENDING),
+        pending_organisations=pending_organisations,
+        pending_users=pending_users,
+        has_next=more_organisations or more_users, page=page, q=q,
         action=ActionForm(),
+        reason_form=ReasonForm(),
     )
 
 
 @bp.get("/organisations")
 @admin_required
 def organisations():
-    """Every organisation, verified or not."""
-    return render_template("admin/organisations.html", organisations=queries.organisations(session()), action=ActionForm())
+    """Every organisation, verified or not (merged duplicates left out), searchable and paginated."""
+    q, page = _q_arg(), _page_arg()
+    rows, has_next = queries_organisations.organisations_page(session(), q=q, page=page)
+    return render_template("admin/organisations.html", organisations=rows, has_next=has_next, page=page, q=q,
+                           action=ActionForm())
 
 
-@bp.post("/organisations/<int:organisation_id>/verify")
+def _organisation_or_404(organisation_id: int) -> Organisation:
+    organisation = session().get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _organisation_forms(organisation: Organisation) -> dict:
+    db = session()
+    merge_form = PickForm(prefix="merge")
+    merge_form.choice.choices = [(str(o.id), o.name) for o in queries_organisations.organisations_page(
+        db, page=1)[0] if o.id != organisation.id]
+    focal_form = PickForm(prefix="focal")
+    focal_form.choice.choices = [(str(u.id), u.name) for u in queries_organisations.colleagues(
+        db, organisation.id, status=AccountStatus.ACTIVE)]
+    return {"merge_form": merge_form, "focal_form": focal_form,
+            "focal_points": organisation_service.focal_points(db, organisation.id), "action": ActionForm()}
+
+
+@bp.route("/organisations/<id:organisation_id>", methods=["GET", "POST"])
+@admin_required
+def organisation(organisation_id: int):
+    """One organisation: correct its name, stakeholder type and country; focal points; merge it into another."""
+    target = _organisation_or_404(organisation_id)
+    form = OrganisationForm(obj=target, stakeholder_types=queries.stakeholder_types(session()))
+    if request.method == "GET":
+        form.stakeholder_type.data, form.country.data = target.stakeholder_type_code, target.country
+    if form.validate_on_submit():
+        organisation_service.edit_organisation(current_viewer(), organisation_id, name=form.name.data,
+                                               stakeholder_type=form.stakeholder_type.data, country=form.country.data)
+        flash(_("Organisation saved."), "success")
+        return redirect(url_for("admin.organisation", organisation_id=organisation_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/organisation.html", organisation=target, form=form,
+                           **_organisation_forms(target)), status
+
+
+@bp.post("/organisations/<id:organisation_id>/merge")
+@admin_required
+def merge_organisation(organisation_id: int):
+    form = _checked_form(lambda: PickForm(prefix="merge"))
+    target_id = form.chosen_id()
+    if target_id is None:
+        abort(400, description=_("Choose the organisation to keep from the list."))
+    kept = organisation_service.merge_organisations(current_viewer(), organisation_id, target_id)
+    flash(_("Merged into %(name)s.", name=kept.name), "success")
+    return redirect(url_for("admin.organisation", organisation_id=kept.id))
+
+
+@bp.post("/organisations/<id:organisation_id>/focal-points")
+@admin_required
+def grant_focal_point(organisation_id: int):
+    form = _checked_form(lambda: PickForm(prefix="focal"))
+    user_id = form.chosen_id()
+    if user_id is None:
+        abort(400, description=_("Choose a member from the list."))
+    person = organisation_service.grant_focal_point(current_viewer(), organisation_id, user_id)
+    flash(_("%(name)s is a focal point now.", name=person.name), "success")
+    return redirect(url_for("admin.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/organisations/<id:organisation_id>/focal-points/<id:user_id>/revoke")
+@admin_required
+def revoke_focal_point(organisation_id: int, user_id: int):
+    _checked_form(ActionForm)
+    organisation_service.revoke_focal_point(current_viewer(), organisation_id, user_id)
+    flash(_("Focal point role revoked."), "success")
+    return redirect(url_for("admin.organisation", organisation_id=organisation_id))
+
+
+@bp.post("/users/<id:user_id>/refuse")
+@admin_required
+def refuse_user(user_id: int):
+    form = _checked_form(ReasonForm)
+    person = organisation_service.refuse_registration(current_viewer(), user_id, form.reason.data)
+    flash(_("The registration of %(name)s is refused; they receive the reason by e-mail.", name=person.name),
+          "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/clearance-proposals")
+@admin_required
+def clearance_proposals():
+    """Clearances proposed by focal points, waiting for a decision."""
+    return render_template("admin/clearance_proposals.html",
+                           proposals=queries_organisations.pending_proposals(session()), action=ActionForm())
+
+
+@bp.post("/clearance-proposals/<id:proposal_id>/grant")
+@admin_required
+def grant_clearance_proposal(proposal_id: int):
+    _checked_form(ActionForm)
+    organisation_service.decide_clearance_proposal(current_viewer(), proposal_id, grant=True)
+    flash(_("Clearance granted."), "success")
+    return redirect(url_for("admin.clearance_proposals"))
+
+
+@bp.post("/clearance-proposals/<id:proposal_id>/decline")
+@admin_required
+def decline_clearance_proposal(proposal_id: int):
+    _checked_form(ActionForm)
+    organisation_service.decide_clearance_proposal(current_viewer(), proposal_id, grant=False)
+    flash(_("Proposal declined."), "success")
+    return redirect(url_for("admin.clearance_proposals"))
+
+
+@bp.post("/organisations/<id:organisation_id>/verify")
 @admin_required
 def verify_organisation(organisation_id: int):
     _checked_form(ActionForm)
@@ -61,8 +200,10 @@ def verify_organisation(organisation_id: int):
 @bp.get("/users")
 @admin_required
 def users():
-    """Every account."""
-    return render_template("admin/users.html", users=queries.users(session()))
+    """Every account, searchable (name, e-mail, organisation) and paginated."""
+    q, page = _q_arg(), _page_arg()
+    rows, has_next = queries_organisations.people_page(session(), q=q, page=page)
+    return render_template("admin/users.html", users=rows, has_next=has_next, page=page, q=q)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -72,7 +213,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 @admin_required
 def user(user_id: int):
     """One account: status, roles, clearance, groups."""
@@ -83,10 +224,11 @@ def user(user_id: int):
         roles_form=RolesForm(facilitator=target.is_facilitator, admin=target.is_admin),
         clearance_form=ClearanceForm(clearance=target.clearance.code),
         action=ActionForm(),
+        reason_form=ReasonForm(),
     )
 
 
-@bp.post("/users/<int:user_id>/verify")
+@bp.post("/users/<id:user_id>/verify")
 @admin_required
 def verify_user(user_id: int):
     _checked_form(ActionForm)
@@ -95,7 +237,7 @@ def verify_user(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/roles")
+@bp.post("/users/<id:user_id>/roles")
 @admin_required
 def set_roles(user_id: int):
     form = _checked_form(RolesForm)
@@ -104,7 +246,7 @@ def set_roles(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/clearance")
+@bp.post("/users/<id:user_id>/clearance")
 @admin_required
 def set_clearance(user_id: int):
     form = _checked_form(ClearanceForm)
@@ -113,7 +255,7 @@ def set_clearance(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @admin_required
 def deactivate(user_id: int):
     _checked_form(ActionForm)
@@ -122,7 +264,7 @@ def deactivate(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.post("/users/<id:user_id>/reactivate")
 @admin_required
 def reactivate(user_id: int):
     _checked_form(ActionForm)
@@ -131,28 +273,41 @@ def reactivate(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@bp.post("/users/<int:user_id>/password-reset")
+@admin_required
+def send_password_reset(user_id: int):
+    _checked_form(ActionForm)
+    target = people.send_password_reset(current_viewer(), user_id)
+    flash(_("A password reset link was mailed to %(name)s.", name=target.name), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@admin_required
+def reset_second_factor(user_id: int):
+    _checked_form(ActionForm)
+    target = people.reset_second_factor(current_viewer(), user_id)
+    flash(_("The second factor of %(name)s was removed; they were told by e-mail.", name=target.name), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 @bp.route("/groups", methods=["GET", "POST"])
 @admin_required
 def groups():
     """Sharing groups, and a form to create one."""
     form = GroupForm()
+    form.owner.choices = [("", _("No owner"))] + [(str(o.id), o.name) for o in queries.organisations(session(), verified=True)]
     if form.validate_on_submit():
-        group = people.create_group(current_viewer(), name=form.name.data, description=form.description.data or "")
+        try:
+            owner_id = form.owner_id()
+        except ValueError:
+            abort(400, description=_("Choose the owner from the list of verified organisations."))
+        group = people.create_group(current_viewer(), name=form.name.data, description=form.description.data or "",
+                                    owner_organisation_id=owner_id)
         flash(_("Group %(name)s created.", name=group.name), "success")
         return redirect(url_for("admin.group", group_id=group.id))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/groups.html", groups=queries.sharing_groups(session()), form=form), status
-
-
-def _member_forms(group: SharingGroup) -> tuple[GroupMemberForm, GroupMemberForm]:
-    db = session()
-    user_form = GroupMemberForm(prefix="user")
-    user_form.member.choices = [(str(u.id), f"{u.name} — {u.organisation.name}") for u in queries.users(db) if u not in group.users]
-    organisation_form = GroupMemberForm(prefix="organisation")
-    organisation_form.member.choices = [
-        (str(o.id), o.name) for o in queries.organisations(db) if o not in group.organisations
-    ]
-    return user_form, organisation_form
 
 
 def _group_or_404(group_id: int) -> SharingGroup:
@@ -162,72 +317,51 @@ def _group_or_404(group_id: int) -> SharingGroup:
     return group
 
 
-@bp.get("/groups/<int:group_id>")
+@bp.get("/groups/<id:group_id>")
 @admin_required
 def group(group_id: int):
     """One group's people and organisations."""
     target = _group_or_404(group_id)
-    user_form, organisation_form = _member_forms(target)
-    return render_template(
-        "admin/group.html", group=target, user_form=user_form, organisation_form=organisation_form, action=ActionForm()
-    )
+    return render_template("admin/group.html", group=target, **member_forms(target, as_admin=True))
 
 
-def _posted_member(prefix: str, message: str) -> int:
-    form = GroupMemberForm(prefix=prefix)
-    member_id = form.member_id() if form.validate_on_submit() else None
-    if member_id is None:
-        abort(400, description=message)
-    return member_id
+register_membership_routes(bp, admin_required, as_admin=True, page="admin.group")
 
 
-@bp.post("/groups/<int:group_id>/users")
-@admin_required
-def add_group_user(group_id: int):
-    user_id = _posted_member("user", _("Choose a person from the list."))
-    people.add_user_to_group(current_viewer(), group_id, user_id)
-    flash(_("Added to the group."), "success")
-    return redirect(url_for("admin.group", group_id=group_id))
-
-
-@bp.post("/groups/<int:group_id>/users/<int:user_id>/remove")
-@admin_required
-def remove_group_user(group_id: int, user_id: int):
-    _checked_form(ActionForm)
-    people.remove_user_from_group(current_viewer(), group_id, user_id)
-    flash(_("Removed from the group."), "success")
-    return redirect(url_for("admin.group", group_id=group_id))
-
-
-@bp.post("/groups/<int:group_id>/organisations")
-@admin_required
-def add_group_organisation(group_id: int):
-    organisation_id = _posted_member("organisation", _("Choose an organisation from the list."))
-    people.add_organisation_to_group(current_viewer(), group_id, organisation_id)
-    flash(_("Organisation added to the group."), "success")
-    return redirect(url_for("admin.group", group_id=group_id))
-
-
-@bp.post("/groups/<int:group_id>/organisations/<int:organisation_id>/remove")
-@admin_required
-def remove_group_organisation(group_id: int, organisation_id: int):
-    _checked_form(ActionForm)
-    people.remove_organisation_from_group(current_viewer(), group_id, organisation_id)
-    flash(_("Organisation removed from the group."), "success")
-    return redirect(url_for("admin.group", group_id=group_id))
-
-
-@bp.get("/audit")
-@admin_required
-def audit():
-    """The audit log, newest first, filterable by action prefix."""
-    raw_page = request.args.get("page", "1").strip()
-    if not raw_page.isdigit() or not 1 <= int(raw_page) <= 100_000:
+def _page_argument() -> int:
+    """The ?page= of an admin list: a whole number from 1 (ASCII digits only), else 400."""
+    page = parse_number(request.args.get("page", "1").strip())
+    if page is None or not 1 <= page <= 100_000:
         abort(400, description=_("Page numbers are whole numbers from 1."))
-    page = int(raw_page)
-    action = (request.args.get("action") or "").strip()[:64] or None
-    events = queries.audit_page(session(), page=page, action=action)
+    return page
+
+
+@bp.get("/mail")
+@admin_required
+def mail_queue():
+    """Outgoing mail, newest first, filterable by status: recipient, attempts, last error, times (no subject or
+    body: admins manage people, not content)."""
+    page = _page_argument()
+    raw_status = (request.args.get("status") or "").strip()
+    try:
+        status = MailStatus(raw_status) if raw_status else None
+    except ValueError:
+        abort(400, description=_("Unknown mail status; choose one from the list."))
+    db = session()
+    mails = queries.outgoing_mail_page(db, page=page, status=status)
     return render_template(
-        "admin/audit.html", events=events[:50], has_next=len(events) > 50, page=page, action=action or ""
+        "admin/mail.html", mails=mails[:50], has_next=len(mails) > 50, page=page, status=raw_status,
+        statuses=MAIL_STATUS_LABELS, counts=queries.outgoing_mail_counts(db), action=ActionForm(),
     )
 
+
+@bp.post("/mail/<id:mail_id>/retry")
+@admin_required
+def retry_mail(mail_id: int):
+    _checked_form(ActionForm)
+    mail_delivery.retry(current_viewer(), mail_id)
+    flash(_("The mail is queued again."), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("admin.mail_queue"))
+
+
+from webapp.views import admin_audit  # noqa: E402,F401  (adds the audit log to bp)

@@ -10,16 +10,24 @@ from webapp.auth import current_viewer, verified_required
 from webapp.db import session
 from webapp.forms.admin import ActionForm
 from webapp.forms.dialogue import MoveForm, ReasonForm
-from webapp.policy.dialogue import can_moderate_thread, can_see_moderation_queue, can_suspend_users, can_view_moderation_log
+from webapp.ids import parse_id
+from webapp.policy.dialogue import (
+    can_moderate_post,
+    can_moderate_thread,
+    can_see_moderation_queue,
+    can_suspend_users,
+    can_view_moderation_log,
+)
 from webapp.queries_dialogue import moderation as moderation_queries
 from webapp.queries_dialogue import rounds as round_queries
 from webapp.queries_dialogue import threads as thread_queries
 from webapp.security import safe_next
 from webapp.services import ServiceError, moderation
-from webapp.views.dialogue import checked
+from webapp.views.dialogue import checked, post_url
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-navigation.add("moderation.queue", _l("Moderation"), 60, shown_to=can_see_moderation_queue)
+navigation.add("moderation.queue", _l("Moderation"), 60, shown_to=can_see_moderation_queue,
+               count=lambda viewer: moderation_queries.open_flag_count(session(), viewer))
 
 STANDALONE = "standalone"
 
@@ -29,7 +37,7 @@ def _back(default: str) -> str:
 
 
 def _post_anchor(post) -> str:
-    return url_for("dialogue.thread", thread_id=post.thread_id, _anchor=f"post-{post.id}")
+    return post_url(post.id, post.thread_id)
 
 
 @bp.get("/")
@@ -49,7 +57,7 @@ def queue():
     )
 
 
-@bp.get("/rounds/<int:round_id>/log")
+@bp.get("/rounds/<id:round_id>/log")
 @verified_required
 def round_log(round_id: int):
     """Every moderation act in one round."""
@@ -76,17 +84,36 @@ def standalone_log():
                            threads=moderation_queries.log_threads(db, viewer, events))
 
 
-@bp.post("/posts/<int:post_id>/hide")
+@bp.route("/posts/<id:post_id>/hide", methods=["GET", "POST"])
 @verified_required
 def hide_post(post_id: int):
-    """Hide a post with a reason its author sees."""
-    form = checked(ReasonForm())
-    post = moderation.hide_post(current_viewer(), post_id, reason=form.reason.data or "")
-    flash(_("The post is hidden."), "success")
-    return redirect(_back(_post_anchor(post)))
+    """Hide a post with a reason its author sees: GET asks (and says what happens next), POST hides."""
+    db, viewer = session(), current_viewer()
+    post = thread_queries.visible_post(db, viewer, post_id)
+    if post is None:
+        abort(404)
+    if not can_moderate_post(viewer, post):
+        abort(403, description=_("Only the facilitators of this round can moderate it."))
+    form, error, status = ReasonForm(), None, 200
+    back = safe_next(request.values.get("next")) or _post_anchor(post)
+    if form.validate_on_submit():
+        try:
+            moderation.hide_post(viewer, post.id, reason=form.reason.data or "")
+        except ServiceError as exc:
+            if exc.status != 400:
+                raise
+            error, status = exc.message, 400
+        else:
+            flash(_("The post is hidden."), "success")
+            return redirect(back)
+    elif form.is_submitted():
+        status = 400
+    elif post.is_hidden:
+        abort(409, description=_("This post is already hidden."))
+    return render_template("moderation/hide.html", post=post, form=form, error=error, back=back), status
 
 
-@bp.post("/posts/<int:post_id>/unhide")
+@bp.post("/posts/<id:post_id>/unhide")
 @verified_required
 def unhide_post(post_id: int):
     """Show a hidden post again."""
@@ -96,7 +123,7 @@ def unhide_post(post_id: int):
     return redirect(_back(_post_anchor(post)))
 
 
-@bp.post("/posts/<int:post_id>/dismiss")
+@bp.post("/posts/<id:post_id>/dismiss")
 @verified_required
 def dismiss_flags(post_id: int):
     """Resolve a post's open flags without action."""
@@ -113,35 +140,35 @@ def _thread_act(service, thread_id: int, message: str):
     return redirect(url_for("dialogue.thread", thread_id=thread_id))
 
 
-@bp.post("/threads/<int:thread_id>/lock")
+@bp.post("/threads/<id:thread_id>/lock")
 @verified_required
 def lock_thread(thread_id: int):
     """No more posts except by the thread's moderators."""
     return _thread_act(moderation.lock_thread, thread_id, _("The thread is locked."))
 
 
-@bp.post("/threads/<int:thread_id>/unlock")
+@bp.post("/threads/<id:thread_id>/unlock")
 @verified_required
 def unlock_thread(thread_id: int):
     """Allow posts again (the round's window still applies)."""
     return _thread_act(moderation.unlock_thread, thread_id, _("The thread is unlocked."))
 
 
-@bp.post("/threads/<int:thread_id>/pin")
+@bp.post("/threads/<id:thread_id>/pin")
 @verified_required
 def pin_thread(thread_id: int):
     """Keep the thread at the top of its list."""
     return _thread_act(moderation.pin_thread, thread_id, _("The thread is pinned."))
 
 
-@bp.post("/threads/<int:thread_id>/unpin")
+@bp.post("/threads/<id:thread_id>/unpin")
 @verified_required
 def unpin_thread(thread_id: int):
     """Let the thread take its place by activity again."""
     return _thread_act(moderation.unpin_thread, thread_id, _("The thread is unpinned."))
 
 
-@bp.route("/threads/<int:thread_id>/move", methods=["GET", "POST"])
+@bp.route("/threads/<id:thread_id>/move", methods=["GET", "POST"])
 @verified_required
 def move_thread(thread_id: int):
     """Move a thread to another round you facilitate, or out to stand alone."""
@@ -156,19 +183,16 @@ def move_thread(thread_id: int):
     under_rule = thread.round is not None and thread.round.chatham_house
     if under_rule:  # only offer places where the rule still holds (the service refuses the others anyway)
         targets = [r for r in targets if r.chatham_house]
+    targets = moderation_queries.allowed_move_targets(db, viewer, thread, targets)
     form.target.choices = ([(STANDALONE, _("Stand alone (no round)"))] if thread.round_id and not under_rule else []) + [
         (str(r.id), r.title) for r in targets]
     error, status = None, 200
     if form.validate_on_submit():
         raw = form.target.data
-        if raw == STANDALONE:
-            target_round_id = None
-        else:
-            try:
-                target_round_id = int(raw)
-            except (TypeError, ValueError):
-                target_round_id = -1  # an unknown place: the service answers with a clear message
+        target_round_id = None if raw == STANDALONE else parse_id(raw)
         try:
+            if target_round_id is None and raw != STANDALONE:  # not an id: no round has it (never asked of the database)
+                raise ServiceError(_("There is no round you facilitate with this number to move the thread to."))
             moderation.move_thread(viewer, thread.id, target_round_id=target_round_id, reason=form.reason.data or "",
                                    confirm_declassification=form.confirm_declassification.data)
         except ServiceError as exc:

@@ -49,7 +49,7 @@ def index():
     )
 
 
-@bp.get("/<int:notification_id>")
+@bp.get("/<id:notification_id>")
 @login_required
 def open_notification(notification_id: int):
     """Mark read and go to what it is about."""
@@ -57,7 +57,7 @@ def open_notification(notification_id: int):
     if item is None:
         abort(404)
     notifications.mark_read(current_viewer(), notification_id)
-    return redirect(target_url(item.target))
+    return redirect(target_url(item.target, event=item.notification.event))
 
 
 @bp.post("/read-all")
@@ -79,7 +79,7 @@ def _watch_back(kind: str, target_id: int) -> str:
     return safe_next(request.form.get("next")) or fallback()
 
 
-@bp.post("/watch/<kind>/<int:target_id>")
+@bp.post("/watch/<kind>/<id:target_id>")
 @login_required
 def watch(kind: str, target_id: int):
     """Start watching."""
@@ -91,7 +91,7 @@ def watch(kind: str, target_id: int):
     return redirect(_watch_back(kind, target_id))
 
 
-@bp.post("/unwatch/<kind>/<int:target_id>")
+@bp.post("/unwatch/<kind>/<id:target_id>")
 @login_required
 def unwatch(kind: str, target_id: int):
     """Stop watching."""

@@ -19,7 +19,7 @@ def index():
     return render_template("paragraphs/index.html", paragraphs=queries.all_paragraphs(session()))
 
 
-@bp.get("/<int:number>")
+@bp.get("/<id:number>")
 def show(number: int):
     """One paragraph and what the viewer may read of what was shared under it."""
     paragraph = queries.paragraph(session(), number)

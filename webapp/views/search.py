@@ -12,11 +12,12 @@ from webapp.auth import current_viewer
 from webapp.db import session
 from webapp.forms.countries import country_choices
 from webapp.paragraph_listing import ParagraphSection
-from webapp.search import engine, outbox_worker, service, sources
+from webapp.search import engine, outbox_worker, repair, service, sources
 from webapp.search.labels import FACET_TITLES, KIND_LABELS, STAGE_LABELS
 from webapp.search.query import QueryError, parse_request
 
 bp = Blueprint("search", __name__)
+_UNAVAILABLE = _l("Search is being repaired; try again in a few minutes.")
 navigation.add("search.search", _l("Search"), 25)
 sources.load_sources()
 
@@ -39,7 +40,7 @@ def _vocabulary() -> dict:
         "stakeholders": [t.code for t in stakeholders],
         "stages": list(STAGE_LABELS),
         "countries": {code for code, _name in country_choices()},
-        "stakeholder_labels": {t.code: t.label for t in stakeholders},
+        "stakeholder_labels": {t.code: t.display_label for t in stakeholders},
     }
 
 
@@ -85,6 +86,8 @@ def search():
         _request, result, _vocabulary_again = _run()
     except QueryError as error:
         return render_template("search/search.html", result=None, error=error.message, **context), 400
+    except repair.SearchUnavailable:
+        return render_template("search/search.html", result=None, error=None, unavailable=_UNAVAILABLE, **context), 503
     return render_template("search/search.html", result=result, error=None, **context)
 
 
@@ -95,12 +98,15 @@ def api():
         _request, result, _vocabulary = _run()
     except QueryError as error:
         abort(400, description=error.message)
+    except repair.SearchUnavailable:
+        return jsonify(error=str(_UNAVAILABLE), status="unavailable"), 503
     return jsonify(service.to_json(result))
 
 
 def _may_see_index_figures() -> bool:
-    """Figures about the whole index (incl. items a reader may not see) are for admins and local monitoring."""
-    return current_viewer().is_admin or request.remote_addr in {"127.0.0.1", "::1"}
+    """Figures about the whole index (incl. items a reader may not see) are for admins only: a client address
+    proves nothing (behind a proxy every request comes from loopback; without one X-Forwarded-For is the client's)."""
+    return current_viewer().is_admin
 
 
 @bp.get("/api/health/search")

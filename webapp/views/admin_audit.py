@@ -1,0 +1,54 @@
+"""The audit log for administrators: sentences for people, changes apart from reads, filters in a GET form.
+
+What a row shows of who acted and of what it concerns is decided by the policy (webapp/policy/audit.py) through
+queries_audit; this view only parses the filters."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+
+from webapp import queries_audit
+from webapp.audit_phrases import PHRASES, sentence
+from webapp.auth import admin_required, current_viewer
+from webapp.db import session
+from webapp.views.admin import _page_argument, bp
+
+
+@bp.get("/audit")
+@admin_required
+def audit():
+    """The audit log, newest first: changes or reads, filtered by person, action and date (a GET form)."""
+    page = _page_argument()
+    args = request.args
+    action = (args.get("action") or "").strip()[:64] or None
+    person = (args.get("person") or "").strip()[:120]
+    kind = args.get("kind") or "changes"
+    if kind not in ("changes", "reads", "all"):
+        abort(400, description=_("Show changes, reads or both."))
+    since, until = _date_argument("since"), _date_argument("until")
+    if since and until and since > until:
+        abort(400, description=_("The first day comes after the last day."))
+    db, viewer = session(), current_viewer()
+    wanted = queries_audit.AuditFilter(
+        action=action, kind=kind, since=since, until=until,
+        actor_ids=queries_audit.people_matching(db, viewer, person) if person else None,
+    )
+    rows, has_next = queries_audit.audit_page(db, viewer, page=page, wanted=wanted)
+    filters = {"action": action, "person": person or None, "kind": kind, "since": args.get("since") or None,
+               "until": args.get("until") or None}
+    return render_template("admin/audit.html", rows=rows, has_next=has_next, page=page, filters=filters,
+                           action=action or "", person=person, kind=kind, since=since, until=until,
+                           actions=sorted(PHRASES), audit_sentence=sentence)
+
+
+def _date_argument(name: str):
+    """A YYYY-MM-DD query argument, None when empty, else 400 with a clear message."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, description=_("Dates are written YYYY-MM-DD, for example 2026-12-01."))
