@@ -6,16 +6,9 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from webapp.config import PROJECT_ROOT, build_config, instance_path
-
-
-class BoundedIntegerConverter(IntegerConverter):
-    """The int converter, limited to what a 32-bit database column holds."""
-
-    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+from webapp.ids import IdConverter
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -31,23 +24,32 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(build_config(folder))
     app.config.update(overrides or {})
     logging.basicConfig(level=logging.INFO)
-    if app.config.get("PROXY_FIX", True):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    # Forwarded headers count only for the configured proxy hops (0 = no proxy: they are the client's words).
+    hops = {name: int(app.config.get(f"PROXY_FIX_{name.upper()}", 0)) for name in ("x_for", "x_proto", "x_host")}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)
 
-    from webapp import auth, cli, db, errors, security, templating
+    from webapp import auth, cli, db, errors, jobs, links, rate_limits, security, templating
+    from webapp.counts import cache as counts_cache
     from webapp.extensions import csrf, limiter
 
     db.init_app(app)
+    counts_cache.init_app(app)
+    jobs.init_app(app)
     csrf.init_app(app)
+    rate_limits.configure(app)
     limiter.init_app(app)
+    links.init_app(app)
     auth.init_app(app)
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 
-    # <int:…> path parameters beyond a database integer answer 404, never an overflow error (500).
-    app.url_map.converters["int"] = BoundedIntegerConverter
+    # <id:…> path parameters that no row can have answer 404, never an overflow error (500). `int` is the same
+    # converter, so a route written with <id:…> (e.g. from a branch merged later) fails closed too.
+    app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = IdConverter
 
     from webapp.views import register_blueprints
 

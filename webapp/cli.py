@@ -1,4 +1,4 @@
-"""Command line: flask migrate | seed [--demo] | users create-admin | search rebuild|reconcile|apply|status."""
+"""Command line: flask migrate | seed [--demo] | users create-admin | search rebuild|reconcile|apply|status | jobs run|status|run-periodic | proxy-config."""
 from __future__ import annotations
 
 import click
@@ -45,17 +45,24 @@ def init_app(app: Flask) -> None:
             click.echo("  First administrator created. This password is shown only once:")
             click.echo(f"    e-mail:   {email}")
             click.echo(f"    password: {password}")
-            click.echo("  Sign in at /sign-in and change it under Account.")
+            click.echo("  Sign in at /sign-in and change it under Account. Administration opens once you have set up")
+            click.echo("  two-factor sign-in (the banner after signing in links to it).")
             click.echo("")
         if demo:
             created = seeding.load_demo_world()
             if not created:
                 click.echo("Demo world already loaded; no new accounts.")
-            for email, roles, password in created:
-                click.echo(f"  demo user {email:45} {roles:35} password: {password}")
+            for email, roles, password, totp_secret in created:
+                second = f"  totp secret: {totp_secret}" if totp_secret else ""
+                click.echo(f"  demo user {email:45} {roles:35} password: {password}{second}")
             from webapp.services.demo_content import load_demo_content
+            from webapp.services.demo_dialogue import load_demo_dialogue, personas
 
             click.echo(f"Demo archive: {load_demo_content()} item(s) published.")
+            click.echo(f"Demo dialogue: {load_demo_dialogue()} round(s) created (open, Chatham House, concluded).")
+            click.echo("Demo people (organisation · stakeholder type · country):")
+            for name, email, organisation, stakeholder, country in personas():
+                click.echo(f"  {name:22} {email:40} {organisation} · {stakeholder} · {country}")
 
     users = AppGroup("users", help="Manage accounts.")  # AppGroup: commands run inside the app context
 
@@ -79,3 +86,11 @@ def init_app(app: Flask) -> None:
     from webapp.search import cli as search_cli
 
     search_cli.init_app(app)
+
+    from webapp.jobs import cli as jobs_cli
+
+    jobs_cli.init_app(app)
+
+    from webapp import proxy_config
+
+    proxy_config.init_app(app)
