@@ -6,13 +6,14 @@ import os
 import re
 from collections.abc import Callable, Iterator
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from webapp import create_app
 from webapp.db import Base, unit_of_work
-from webapp.models import AccountStatus, Organisation, SharingGroup, Tier, User
+from webapp.models import AccountStatus, Organisation, SharingGroup, Tier, User, organisation_focal_points, utcnow
 from webapp.services import passwords, seeding
 
 DEFAULT_PASSWORD = "orbit lantern quietly harvest"
@@ -40,6 +41,45 @@ def _database_url(tmp_path_factory) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def search_backends() -> list[str]:
+    """The search backends the suite runs against: Whoosh always, PostgreSQL too on a PostgreSQL database."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    return ["whoosh", "postgres"] if url.startswith("postgresql") else ["whoosh"]
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that uses `search_backend` (the search suite, through search_helpers.indexer_on) runs once per
+    backend; `@pytest.mark.search_backends("whoosh")` keeps an engine-mechanics test to its engine."""
+    if "search_backend" not in metafunc.fixturenames:
+        return
+    names = search_backends()
+    marker = metafunc.definition.get_closest_marker("search_backends")
+    if marker is not None:
+        names = [name for name in names if name in marker.args]
+    # A test only for a backend this database cannot serve (PostgreSQL on SQLite) is deselected, not skipped.
+    metafunc.parametrize("search_backend", names or [_NO_BACKEND], indirect=True, ids=names or ["unavailable"])
+
+
+_NO_BACKEND = "unavailable"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Drop the tests pytest_generate_tests found no backend for."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (dropped if params.get("search_backend") == _NO_BACKEND else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture
+def search_backend(request) -> str:
+    """The search backend of this test run (parametrized by pytest_generate_tests)."""
+    return request.param
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +129,8 @@ def app(database_url, tmp_path):
             # Domain tests assert the outbox rows their services queue; search tests switch the indexer on.
             "SEARCH_APPLY_AFTER_COMMIT": False,
             "MAIL_OUTBOX_FILE": str(tmp_path / "mail.log"),
+            # Jobs run in-process at once (the real job code; tests/test_jobs_consumer.py runs real consumers).
+            "JOBS_BACKEND": "immediate",
             "RATELIMIT_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
         }
@@ -135,7 +177,9 @@ def make_org(app) -> Callable[..., Organisation]:
 
 @pytest.fixture
 def make_user(app, make_org) -> Callable[..., User]:
-    """Create a user: make_user(clearance='community', roles=(), org=None, status='active', password=DEFAULT_PASSWORD)."""
+    """Create a user (roles: facilitator, admin, focal_point): make_user(clearance='community', roles=(), org=None, status='active', password=DEFAULT_PASSWORD,
+    second_factor=True, email_verified=True). With a second factor (the default) the user carries `totp_secret`, and
+    `sign_in` below answers the code step with pyotp, as a person would with their phone."""
 
     def factory(
         clearance: str | Tier = "community",
@@ -146,6 +190,8 @@ def make_user(app, make_org) -> Callable[..., User]:
         name: str | None = None,
         email: str | None = None,
         groups: tuple[SharingGroup, ...] = (),
+        second_factor: bool = True,
+        email_verified: bool = True,
     ) -> User:
         organisation = org or make_org()
         n = next(_counter)
@@ -159,9 +205,14 @@ def make_user(app, make_org) -> Callable[..., User]:
                 is_facilitator="facilitator" in roles,
                 is_admin="admin" in roles,
                 clearance=clearance if isinstance(clearance, Tier) else Tier.from_code(clearance),
+                email_verified_at=utcnow() if email_verified else None,
+                totp_secret=pyotp.random_base32() if second_factor else None,
+                second_factor_enrolled_at=utcnow() if second_factor else None,
             )
             db.add(user)
             db.flush()
+            if "focal_point" in roles:
+                db.execute(organisation_focal_points.insert().values(organisation_id=organisation.id, user_id=user.id))
             # keep the loaded groups referenced until the commit: the session holds them only weakly
             stored_groups = [db.get(SharingGroup, group.id) for group in groups]
             for stored in stored_groups:
@@ -199,12 +250,38 @@ def csrf_token(client, path: str = "/sign-in") -> str:
     return match.group(1)
 
 
+def totp_code(app, user: User) -> str:
+    """The code `user`'s phone would show that the server still accepts: codes are single-use, so a user signed in
+    twice within one 30-second step gets the next step's code (accepted as clock drift), or waits for a fresh one."""
+    import time
+
+    from webapp.db import session as db_session
+    from webapp.services.second_factor import DRIFT_STEPS
+
+    with app.app_context():
+        stored = db_session().get(User, user.id)
+        secret, last = stored.totp_secret, stored.totp_last_counter
+    totp = pyotp.TOTP(secret)
+    while True:
+        now = int(time.time() // 30)
+        # never an earlier step: it could fall out of the window if a 30-second boundary passes meanwhile
+        for step in range(now, now + DRIFT_STEPS + 1):
+            if last is None or step > last:
+                return totp.generate_otp(step)
+        time.sleep(1)
+
+
 def sign_in(client, user: User, password: str = DEFAULT_PASSWORD):
-    """Sign `client` in as `user` through the real form."""
+    """Sign `client` in as `user` through the real forms (password, then the TOTP code when enrolled)."""
     response = client.post(
         "/sign-in", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)}
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    if response.headers["Location"].startswith("/sign-in/second-factor"):
+        location = response.headers["Location"]
+        response = client.post(location, data={"code": totp_code(client.application, user),
+                                               "csrf_token": csrf_token(client, location)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
 
@@ -254,13 +331,15 @@ def query_counter(app) -> Iterator[Callable[[], int]]:
 
 @pytest.fixture
 def row_counts(app) -> Callable[[], dict[str, int]]:
-    """Row counts of every table: compare before and after to prove that nothing changed."""
+    """Row counts of every table: compare before and after to prove that nothing changed. The database's identity
+    row (search/identity.py) is left out: the first request to consult the search index creates it, as it would
+    create the index itself; it records no one's act."""
 
     def snapshot() -> dict[str, int]:
         with app.extensions["db_engine"].connect() as conn:
             return {
                 table.name: conn.scalar(text(f'SELECT COUNT(*) FROM "{table.name}"'))
-                for table in Base.metadata.sorted_tables
+                for table in Base.metadata.sorted_tables if table.name != "database_identity"
             }
 
     return snapshot
@@ -292,3 +371,34 @@ def without_csrf(body: str | bytes) -> str:
     timestamp, so two otherwise identical pages differ when a second passes between them."""
     text = body.decode() if isinstance(body, bytes) else body
     return re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]+"', 'name="csrf_token" value=""', text)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free loopback port for the duration of one test (see tests/smtp_server.py)."""
+    from tests.smtp_server import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_app(app, smtp_server):
+    """The test app sending its mail to the real SMTP server of `smtp_server`."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_USE_TLS=False)
+    return app
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues once (in the controller, before xdist workers start): a clean clone has
+    only the .po files, and `make install` is not always run before pytest."""
+    if hasattr(config, "workerinput"):
+        return
+    from babel.messages.frontend import CommandLineInterface
+
+    from webapp.config import PROJECT_ROOT
+
+    translations = PROJECT_ROOT / "webapp" / "translations"
+    if any(translations.glob("*/LC_MESSAGES/messages.po")):
+        CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])

@@ -17,7 +17,8 @@ def viewer(app, user: User | None):
 
 def make_round(app, facilitator: User, *, tier=Tier.COMMUNITY, group=None, opens_in=timedelta(hours=-1),
                closes_in=timedelta(days=7), chatham_house=False, invited_types=(), invited_organisation_ids=(),
-               title="Sharing test and evaluation practice", facilitators=(), paragraphs=(16, 24)):
+               title="Sharing test and evaluation practice", facilitators=(), paragraphs=(16, 24), hidden_roster=False,
+               thread_pseudonyms=False):
     """A round created by `facilitator` through the service."""
     now = utcnow()
     with app.test_request_context():
@@ -31,6 +32,8 @@ def make_round(app, facilitator: User, *, tier=Tier.COMMUNITY, group=None, opens
             opens_at=now + opens_in,
             closes_at=now + closes_in,
             chatham_house=chatham_house,
+            hidden_roster=hidden_roster,
+            thread_pseudonyms=thread_pseudonyms,
             invited_types=invited_types,
             invited_organisation_ids=invited_organisation_ids,
             facilitator_ids=[f.id for f in facilitators],

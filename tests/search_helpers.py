@@ -14,9 +14,11 @@ from webapp.services.submissions import create_submission
 
 
 @pytest.fixture(autouse=True)
-def indexer_on(app):
-    """Search tests run with the outbox applied after every commit, as in production (conftest turns it off)."""
+def indexer_on(app, search_backend):
+    """Search tests run with the outbox applied after every commit, as in production (conftest turns it off),
+    once per search backend (conftest.pytest_generate_tests)."""
     app.config["SEARCH_APPLY_AFTER_COMMIT"] = True
+    app.config["SEARCH_BACKEND"] = search_backend
 
 
 def viewer_of(app, user: User | None):

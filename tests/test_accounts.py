@@ -48,12 +48,13 @@ def _text(response) -> str:
 def test_register_into_existing_organisation_is_pending(app, client, make_org, audit_rows):
     org = make_org(name="Ministry of Examples")
     response = client.post("/register", data=_registration(client, organisation=str(org.id)))
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-mailbox"
     user = _user_by_email(app, "ada@example.org")
     assert user.status is AccountStatus.PENDING and user.organisation_id == org.id
     assert user.password_hash.startswith("$argon2id$") and STRONG not in user.password_hash
+    assert not user.email_verified
     assert [e.action for e in audit_rows("user.")] == ["user.registered"]
-    assert "An administrator will verify it" in _text(client.get("/sign-in"))
+    assert "an administrator verifies your account" in _text(client.get("/register/check-your-mailbox"))
 
 
 def test_register_proposing_new_organisation_makes_it_pending(app, client, audit_rows):
@@ -76,14 +77,19 @@ def test_register_proposing_new_organisation_makes_it_pending(app, client, audit
 
 
 @pytest.mark.parametrize("email", ["taken@example.org", "Taken@Example.ORG", "  TAKEN@example.org "])
-def test_register_duplicate_email_is_refused(client, make_org, make_user, row_counts, email):
+def test_register_duplicate_email_creates_nothing_and_answers_as_for_a_new_one(
+    client, make_org, make_user, row_counts, email
+):
     org = make_org()
     make_user(email="taken@example.org", org=org)
     before = row_counts()
     response = client.post("/register", data=_registration(client, organisation=str(org.id), email=email))
-    assert response.status_code == 409
-    assert "An account with this e-mail address already exists" in _text(response)
-    assert row_counts() == before
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-mailbox"
+    assert "already exists" not in _text(client.get(response.headers["Location"]))
+    after = row_counts()
+    assert after.pop("audit_events") == before.pop("audit_events") + 1  # user.registration_for_existing_address
+    assert after.pop("outgoing_mail") == before.pop("outgoing_mail") + 1  # the notice to the address's owner
+    assert after == before
 
 
 def _refused(client, row_counts, data, status, message):
@@ -340,7 +346,7 @@ UNSAFE_NEXT = [
 
 @pytest.mark.parametrize("target", UNSAFE_NEXT)
 def test_unsafe_next_goes_home(make_user, client, target):
-    user = make_user()
+    user = make_user(second_factor=False)
     response = client.post("/sign-in?" + urlencode({"next": target}),
                            data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token(client)})
     assert response.status_code == 302
@@ -348,14 +354,14 @@ def test_unsafe_next_goes_home(make_user, client, target):
 
 
 def test_raw_percent_encoded_double_slash_next_goes_home(make_user, client):
-    user = make_user()
+    user = make_user(second_factor=False)
     response = client.post("/sign-in?next=%2F%2Fevil.example",
                            data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token(client)})
     assert response.headers["Location"] == "/"
 
 
 def test_same_site_next_is_honoured(make_user, client):
-    user = make_user()
+    user = make_user(second_factor=False)
     response = client.post("/sign-in?" + urlencode({"next": "/paragraphs/14?x=1"}),
                            data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_token(client)})
     assert response.headers["Location"] == "/paragraphs/14?x=1"
@@ -365,7 +371,7 @@ def test_login_redirect_carries_a_relative_next(make_user, client):
     response = client.get("/account")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?next=")
-    follow = client.post(response.headers["Location"], data={"email": make_user().email, "password": DEFAULT_PASSWORD,
+    follow = client.post(response.headers["Location"], data={"email": make_user(second_factor=False).email, "password": DEFAULT_PASSWORD,
                                                              "csrf_token": csrf_token(client)})
     assert follow.headers["Location"] == "/account"
 
@@ -582,8 +588,18 @@ def test_a_colleague_proposing_the_same_pending_organisation_joins_it(app, clien
         assert session().scalar(select(func.count(Organisation.id))) == 1
 
 
-def test_proposing_a_pending_organisation_with_another_type_is_a_conflict(client, make_org, row_counts):
-    make_org("academia", "KE", name="Nairobi Robotics Lab", verified=False)
+def test_proposing_a_pending_organisation_with_another_type_joins_it_without_saying_so(
+    app, client, make_org, audit_rows
+):
+    """Issue 8 defect 8: "awaiting verification with another stakeholder type" told a stranger what was pending."""
+    pending = make_org("academia", "KE", name="Nairobi Robotics Lab", verified=False)
     data = _registration(client, organisation="new", new_organisation_name="Nairobi Robotics Lab",
-                         new_organisation_type="private_sector", new_organisation_country="KE")
-    _refused(client, row_counts, data, 409, "awaiting verification with another stakeholder type")
+                         new_organisation_type="private_sector", new_organisation_country="UG")
+    response = client.post("/register", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == "/register/check-your-mailbox"
+    user = _user_by_email(app, "ada@example.org")
+    assert user.organisation_id == pending.id
+    registered = [e for e in audit_rows("user.registered")][0]
+    # the admin who verifies the organisation sees the disagreement
+    assert registered.details["proposed_stakeholder_type"] == "private_sector"
+    assert registered.details["proposed_country"] == "UG"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.archive_helpers import practice_data, viewer
+from tests.archive_helpers import policy_data, practice_data, viewer
 from tests.conftest import without_csrf
-from webapp.services.submission_workflow import publish_submission, submit_submission
-from webapp.services.submissions import create_submission, update_submission
+from webapp.services.submission_workflow import publish_revision, publish_submission, submit_submission
+from webapp.services.submissions import change_submission_tier, create_submission, update_submission
 
 COVERED_ENDPOINTS = {
     "archive.browse",
@@ -25,16 +25,22 @@ COVERED_ENDPOINTS = {
     "archive.submit",
     "archive.publish",
     "archive.withdraw",
-    "archive.archive_item",
+    "archive.retire",
     "archive.return_for_revision",
+    "archive.publish_revision",  # tests/test_pending_revisions.py
+    "archive.return_revision",
     "archive.change_tier",
     "archive.new_version",
     "archive.mine",
     "archive.review",
+    "archive.audience",
 }
 
 ROLES = ("anonymous", "pending", "community", "restricted", "confidential_in_group", "confidential_other_org",
-         "facilitator", "admin")
+         "facilitator", "admin",
+         # DESIGN §3.12: the same clearances and roles without a second factor read at community level
+         "restricted_no_2fa", "confidential_in_group_no_2fa", "facilitator_no_2fa", "admin_no_2fa")
+WITHOUT_SECOND_FACTOR = {"restricted_no_2fa", "confidential_in_group_no_2fa", "facilitator_no_2fa", "admin_no_2fa"}
 # Which published item each role may read (DESIGN.md §2), plus the unpublished ones.
 CAN_READ = {
     "public": set(ROLES),
@@ -61,10 +67,14 @@ def matrix(app, make_user, make_org, make_group):
         "confidential_other_org": make_user(clearance="confidential"),
         "facilitator": make_user(clearance="restricted", roles=("facilitator",)),
         "admin": make_user(clearance="confidential", roles=("admin",)),
+        "restricted_no_2fa": make_user(clearance="restricted", second_factor=False),
+        "confidential_in_group_no_2fa": make_user(clearance="confidential", second_factor=False),
+        "facilitator_no_2fa": make_user(clearance="restricted", roles=("facilitator",), second_factor=False),
+        "admin_no_2fa": make_user(clearance="confidential", roles=("admin",), second_factor=False),
     }
     # The reviewer who publishes is in the group; the facilitator of the matrix is not.
     reviewer = make_user(clearance="confidential", roles=("facilitator",))
-    group = make_group(users=(author, users["confidential_in_group"], reviewer))
+    group = make_group(users=(author, users["confidential_in_group"], users["confidential_in_group_no_2fa"], reviewer))
     items = {}
     with app.test_request_context():
         for tier in ("public", "community", "restricted", "confidential"):
@@ -96,7 +106,10 @@ WRITE_PATHS = (
     ("POST", "/archive/{id}/submit"),
     ("POST", "/archive/{id}/publish"),
     ("POST", "/archive/{id}/withdraw"),
-    ("POST", "/archive/{id}/archive"),
+    ("POST", "/archive/{id}/retire"),
+    ("GET", "/archive/{id}/publish"),
+    ("GET", "/archive/{id}/withdraw"),
+    ("GET", "/archive/{id}/retire"),
     ("GET", "/archive/{id}/return"),
     ("POST", "/archive/{id}/return"),
     ("GET", "/archive/{id}/tier"),
@@ -181,9 +194,32 @@ def test_review_queue_is_for_facilitators(role, expected, matrix, client_for):
         assert "Item submitted" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_audience_preview_matrix(role, matrix, client_for):
+    """Who reads an item (issue 11 §3) is shown to its author and to reviewers who read it, never to a mere reader:
+    for everyone else it is the missing-id 404, on its own page and on the item page alike."""
+    users, items = matrix
+    client = client_for(users[role])
+    client.get("/")  # consumes the "signed in" flash message
+    missing_body = without_csrf(client.get("/archive/987654/audience").get_data(as_text=True))
+    for key, item in items.items():
+        # No item of the matrix the facilitator reads has a sharing group (whose roster would stay hidden).
+        allowed = role == "facilitator" and role in CAN_READ[key]
+        response = client.get(f"/archive/{item.id}/audience")
+        assert response.status_code == (200 if allowed else 404), (role, key)
+        if not allowed:
+            assert without_csrf(response.get_data(as_text=True)) == missing_body
+        if role in CAN_READ[key]:
+            page = client.get(f"/archive/{item.id}").get_data(as_text=True)
+            assert ("audience-preview" in page) == allowed, (role, key)
+
+
 def test_every_archive_endpoint_is_covered(app):
+    from tests.test_declassification_access import COVERED_ENDPOINTS as DECLASSIFICATION_ENDPOINTS
+
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("archive.")}
-    assert endpoints == COVERED_ENDPOINTS
+    archive_declassification = {e for e in DECLASSIFICATION_ENDPOINTS if e.startswith("archive.")}
+    assert endpoints == COVERED_ENDPOINTS | archive_declassification
 
 
 def test_lists_of_unpublished_items_keep_the_tier_rule(app, make_user, make_group, client_for):
@@ -217,3 +253,71 @@ def test_lists_of_unpublished_items_keep_the_tier_rule(app, make_user, make_grou
         db.get(User, author.id).clearance = Tier.COMMUNITY
     mine = client_for(author).get("/archive/mine").get_data(as_text=True)
     assert "Community under review" in mine and "Restricted under review" not in mine
+
+
+DECLASSIFIED_MARKER = "DX-REMOVED-TEXT"
+
+
+@pytest.fixture
+def declassified(app, matrix, make_user):
+    """Declassify after edit: a confidential + group practice and a restricted policy, each published with marked
+    text, edited to remove it (and noted), then lowered (to public and community). Returns
+    {key: (id, original tier, lowered tier, first revision written under the lowered tier, last revision)}."""
+    from webapp.db import session
+    from webapp.models import Submission, User
+
+    users, items = matrix
+    with app.test_request_context():
+        confidential = session().get(Submission, items["confidential"].id)
+        author, group_id = session().get(User, confidential.author_id), confidential.sharing_group_id
+        reviewer = session().get(User, confidential.reviewer_id)
+        made = {}
+        for key, kind, data, tier, group, lowered in (
+            ("practice", "good_practice", practice_data, "confidential", group_id, "public"),
+            ("policy", "responsible_ai_policy", policy_data, "restricted", None, "community"),
+        ):
+            field = "practice" if kind == "good_practice" else "principles"
+            item = create_submission(viewer(author), kind, data(
+                title=f"Declassified {key}", tier=tier, sharing_group_id=group, paragraphs=[PARAGRAPH],
+                **{field: f"Written with {DECLASSIFIED_MARKER} in it."}))
+            submit_submission(viewer(author), item.id)
+            publish_submission(viewer(reviewer), item.id)  # revisions 1-3
+            update_submission(viewer(author), item.id, data(title=f"Declassified {key}", tier=tier,
+                                                            sharing_group_id=group, paragraphs=[PARAGRAPH]),
+                              note=f"took {DECLASSIFIED_MARKER} out")  # 4, pending (the item is published)
+            publish_revision(viewer(reviewer), item.id, 4)  # readers now see revision 4's text
+            change_submission_tier(viewer(author), item.id, tier=lowered, sharing_group_id=None, confirm=True)  # 5
+            made[key] = (item.id, tier, lowered, 5, 5)
+    return users, made
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_declassify_after_edit(role, declassified, client_for):
+    """The lowered items are readable at their new tier, but their earlier revisions and notes only by the audience
+    they were written under: for anyone else a diff that touches one is a missing page, and the text is nowhere."""
+    users, made = declassified
+    client = client_for(users[role])
+    client.get("/")
+    missing_body = without_csrf(client.get("/archive/987654").get_data(as_text=True))
+    for key, (item_id, original_tier, lowered_tier, first_lowered, last) in made.items():
+        in_original_audience = role in CAN_READ[original_tier]
+        readable_now = role in CAN_READ[lowered_tier]
+        page = client.get(f"/archive/{item_id}")
+        assert page.status_code == (200 if readable_now else 404), (role, key)
+        for old in range(1, last + 1):
+            for new in range(1, last + 1):
+                response = client.get(f"/archive/{item_id}/diff?from={old}&to={new}")
+                body = response.get_data(as_text=True)
+                readable = readable_now and (in_original_audience or min(old, new) >= first_lowered)
+                if readable:
+                    assert response.status_code == 200, (role, key, old, new)
+                else:
+                    assert response.status_code == 404, (role, key, old, new)
+                    assert without_csrf(body) == missing_body, (role, key, old, new)
+                    assert DECLASSIFIED_MARKER not in body, (role, key, old, new)
+        if not in_original_audience:
+            for path in ("", ".md", ".json", "/citation", "/diff?from=5&to=5"):
+                assert DECLASSIFIED_MARKER not in client.get(f"/archive/{item_id}{path}").get_data(as_text=True), (
+                    role, key, path)
+        else:
+            assert DECLASSIFIED_MARKER in page.get_data(as_text=True), (role, key)  # the note of revision 4

@@ -176,7 +176,7 @@ def test_editing_someone_elses(app, people, signed_in):
 def test_acting_on_invisible_submissions_is_404(app, people, signed_in):
     draft = _service(app, create_submission, people["author"], "good_practice", practice_data())
     client, token = signed_in(people["other"])
-    for action in ("submit", "publish", "withdraw", "archive", "new-version", "return", "tier"):
+    for action in ("submit", "publish", "withdraw", "retire", "new-version", "return", "tier"):
         response = client.post(f"/archive/{draft.id}/{action}", data={"csrf_token": token, "comments": "x",
                                                                       "tier": "public", "confirm": "y"})
         assert response.status_code == 404, action
@@ -191,7 +191,7 @@ def test_workflow_over_http_with_409_for_illegal_transitions(app, people, signed
     author.post("/archive/new/good_practice", data={**form_fields(practice_data()), "csrf_token": token})
     with app.app_context():
         item_id = session().scalars(select(Submission.id)).one()
-    assert author.post(f"/archive/{item_id}/archive", data={"csrf_token": token}).status_code == 409
+    assert author.post(f"/archive/{item_id}/retire", data={"csrf_token": token}).status_code == 409
     assert author.post(f"/archive/{item_id}/submit", data={"csrf_token": token}).status_code == 302
     response = author.post(f"/archive/{item_id}/submit", data={"csrf_token": token})
     assert response.status_code == 409 and "only a submission that is draft or returned" in response.get_data(as_text=True)
@@ -246,16 +246,20 @@ def test_tier_form(app, people, signed_in):
     item = _service(app, create_submission, people["author"], "good_practice", practice_data(tier="restricted"))
     _service(app, submit_submission, people["author"], item.id)
     _service(app, publish_submission, people["facilitator"], item.id)
-    colleague, token = signed_in(people["colleague"])
-    assert colleague.get(f"/archive/{item.id}/tier").status_code == 200
-    response = colleague.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "public"})
+    author, token = signed_in(people["author"])
+    assert author.get(f"/archive/{item.id}/tier").status_code == 200
+    response = author.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "public"})
     assert response.status_code == 400 and "confirm" in response.get_data(as_text=True)
-    response = colleague.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "confidential"})
+    response = author.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "confidential"})
     assert response.status_code == 400 and "above your clearance" in response.get_data(as_text=True)
     other, otoken = signed_in(people["other"])
     response = other.post(f"/archive/{item.id}/tier", data={"csrf_token": otoken, "tier": "public", "confirm": "y"})
     assert response.status_code == 403
-    response = colleague.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "public", "confirm": "y"})
+    # A colleague of the author who is neither author nor reviewer changes nothing (issue 8, defect 2).
+    colleague, ctoken = signed_in(people["colleague"])
+    response = colleague.post(f"/archive/{item.id}/tier", data={"csrf_token": ctoken, "tier": "public", "confirm": "y"})
+    assert response.status_code == 403
+    response = author.post(f"/archive/{item.id}/tier", data={"csrf_token": token, "tier": "public", "confirm": "y"})
     assert response.status_code == 302
     with app.app_context():
         assert session().get(Submission, item.id).tier is Tier.PUBLIC
@@ -286,7 +290,8 @@ def test_reviewer_and_tier_pages_refuse_others(app, people, signed_in):
     assert facilitator.get(f"/archive/{item.id}/return").status_code == 409
     assert other.get(f"/archive/{item.id}/tier").status_code == 403
     colleague, _ctoken = signed_in(people["colleague"])
-    assert colleague.get(f"/archive/{item.id}/tier").status_code == 200
+    assert colleague.get(f"/archive/{item.id}/tier").status_code == 403  # neither author nor reviewer
+    assert facilitator.get(f"/archive/{item.id}/tier").status_code == 200  # a reviewer may raise it
 
 
 def _state(app, item_id: int) -> tuple:

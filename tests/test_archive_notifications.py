@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.archive_helpers import concluded_synthesis, practice_data, viewer
+from tests.notification_helpers import run_digests
 from webapp.db import session
 from webapp.models import Notification
 from webapp.services import notifications
@@ -43,7 +44,9 @@ def _publish(app, people, **fields):
         item = create_submission(viewer(people["author"]), "good_practice", practice_data(**fields))
         update_submission(viewer(people["author"]), item.id, practice_data(**fields))
         submit_submission(viewer(people["author"]), item.id)
-    assert {name: _received(app, user) for name, user in people.items()} == before  # drafts, reviews: no one
+    after = {name: _received(app, user) for name, user in people.items()}
+    assert after.pop("reviewer") == before.pop("reviewer") + [("review_requested", "submission", item.id)]
+    assert after == before  # drafts: no one; the submission: the reviewer only
     with app.test_request_context():
         return publish_submission(viewer(people["reviewer"]), item.id)
 
@@ -55,7 +58,9 @@ def test_publishing_notifies_readers_watching_its_paragraphs_once(app, people):
     item = _publish(app, people, paragraphs=[14, 16], tier="community")
     assert _received(app, people["member"]) == [("published", "submission", item.id)]  # two paragraphs, one notice
     assert _received(app, people["cleared"]) == [("published", "submission", item.id)]
-    assert _received(app, people["reviewer"]) == []  # the one who published it
+    # the one who published it hears nothing of the publication (only of the review requests)
+    assert [event for event, _kind, _id in _received(app, people["reviewer"])] == ["review_requested"]
+    assert _received(app, people["author"])[-1] == ("submission_published", "submission", item.id)
     restricted = _publish(app, people, paragraphs=[16], tier="restricted", title="Restricted practice")
     assert _received(app, people["member"]) == [("published", "submission", item.id)]  # not even a hint
     assert _received(app, people["cleared"])[-1] == ("published", "submission", restricted.id)
@@ -69,8 +74,9 @@ def test_a_concluded_round_notifies_paragraph_watchers_of_its_synthesis(app, peo
                                     paragraphs=(16,))
     assert ("published", "submission", synthesis.id) in _received(app, people["cleared"])
     assert ("published", "submission", synthesis.id) not in _received(app, people["member"])
+    run_digests(app)  # publications in watched paragraphs come in the daily digest
     outbox = Path(app.config["MAIL_OUTBOX_FILE"]).read_text(encoding="utf-8")
-    assert "Sign in to read it" in outbox  # the cleared watcher was mailed, without the restricted title
+    assert "an item marked TLP:AMBER" in outbox and "Frank round" not in outbox  # mailed without the title
     assert "Fenna Facilitator" not in outbox  # Chatham House: no one is named, by page or by mail
     page = client_for(people["cleared"]).get("/notifications/").get_data(as_text=True)
     assert "Frank round" in page and "Fenna Facilitator" not in page

@@ -11,6 +11,7 @@ from webapp.models import AuditEvent, SearchOutboxEntry, Submission, SubmissionR
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.outcome_synthesis import publish_outcome_synthesis
 from webapp.services.submission_workflow import (
+    publish_revision,
     archive_submission,
     publish_submission,
     return_submission,
@@ -229,13 +230,17 @@ def test_declassification_needs_confirmation_and_right_actor(people):
         update_submission(author, s.id, practice_data(tier="community"))
     assert session().get(Submission, s.id).tier is Tier.RESTRICTED
     with pytest.raises(ServiceError, match="confirm"):
-        change_submission_tier(colleague, s.id, tier="community", sharing_group_id=None, confirm=False)
+        change_submission_tier(author, s.id, tier="community", sharing_group_id=None, confirm=False)
     with pytest.raises(Forbidden):
         change_submission_tier(other, s.id, tier="community", sharing_group_id=None, confirm=True)
-    s = change_submission_tier(colleague, s.id, tier="community", sharing_group_id=None, confirm=True)
+    with pytest.raises(Forbidden):  # a colleague who is neither author nor reviewer (issue 8, defect 2)
+        change_submission_tier(colleague, s.id, tier="community", sharing_group_id=None, confirm=True)
+    with pytest.raises(Forbidden, match="originating organisation"):  # a reviewer of another organisation
+        change_submission_tier(facilitator, s.id, tier="community", sharing_group_id=None, confirm=True)
+    s = change_submission_tier(author, s.id, tier="community", sharing_group_id=None, confirm=True)
     assert s.tier is Tier.COMMUNITY
     assert "submission.declassified" in _actions(s.id)
-    s = change_submission_tier(facilitator, s.id, tier="public", sharing_group_id=None, confirm=True)
+    s = change_submission_tier(author, s.id, tier="public", sharing_group_id=None, confirm=True)
     assert s.tier is Tier.PUBLIC
     s = update_submission(author, s.id, practice_data(tier="restricted"))
     assert s.tier is Tier.RESTRICTED
@@ -299,5 +304,11 @@ def test_a_published_lesson_stays_complete_through_edits(people):
     s = update_submission(author, s.id, lesson_data(lesson_status="remedial_action", remedial_action="New drills."))
     s = update_submission(author, s.id, lesson_data(lesson_status="learnt", remedial_action="New drills.",
                                                     evidence="Error rate halved in the next exercise."))
+    # "Lesson learnt" is validated by a reviewer like any revision of a published item (DESIGN.md rule 9).
+    assert s.lesson_status.value == "identified" and not s.evidence_html
+    pending = session().scalars(select(SubmissionRevision).where(
+        SubmissionRevision.submission_id == s.id).order_by(SubmissionRevision.number)).all()
+    assert [r.review_state for r in pending[-2:]] == ["replaced", "pending"]
+    s = publish_revision(facilitator, s.id, pending[-1].number)
     assert s.lesson_status.value == "learnt" and "halved" in s.evidence_html
     assert s.status is SubmissionStatus.PUBLISHED

@@ -48,3 +48,23 @@ def test_concurrent_first_start_agrees_on_one_key(tmp_path, monkeypatch):
     with ThreadPoolExecutor(8) as pool:
         keys = set(pool.map(lambda _: load_secret_key(tmp_path), range(16)))
     assert len(keys) == 1 and "" not in keys
+
+
+def test_search_backend_follows_the_database_unless_configured(tmp_path, monkeypatch):
+    import pytest
+
+    from webapp.search import engine
+
+    monkeypatch.delenv("SEARCH_BACKEND", raising=False)
+    postgres_url = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # never connected to
+    sqlite = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://"})
+    postgres = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url})
+    assert engine.backend_name(sqlite) == "whoosh" and engine.backend_name(postgres) == "postgres"
+    chosen = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": postgres_url, "SEARCH_BACKEND": "whoosh"})
+    assert engine.backend_name(chosen) == "whoosh"
+    with pytest.raises(RuntimeError, match="needs a PostgreSQL"):
+        engine.backend(create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://",
+                                   "SEARCH_BACKEND": "postgres"}))
+    with pytest.raises(RuntimeError, match="supported: whoosh, postgres"):
+        engine.backend(create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://",
+                                   "SEARCH_BACKEND": "elastic"}))

@@ -14,7 +14,7 @@ from webapp.services import notifications
 
 COVERED_ENDPOINTS = {
     "dialogue.index", "dialogue.round", "dialogue.new_round", "dialogue.edit_round", "dialogue.open_round",
-    "dialogue.close_round", "dialogue.conclude_round", "dialogue.thread", "dialogue.new_round_thread",
+    "dialogue.close_round", "dialogue.conclude_round", "dialogue.thread", "dialogue.first_unread", "dialogue.new_round_thread",
     "dialogue.new_thread", "dialogue.reply", "dialogue.create_post", "dialogue.permalink", "dialogue.edit_post",
     "dialogue.delete_post", "dialogue.revisions", "dialogue.flag_post",
     "moderation.queue", "moderation.round_log", "moderation.standalone_log", "moderation.hide_post",
@@ -25,7 +25,9 @@ COVERED_ENDPOINTS = {
 }
 
 ROLES = ["anonymous", "pending", "community", "restricted", "confidential_in_group", "confidential_other_org",
-         "facilitator", "admin"]
+         "facilitator", "admin",
+         # DESIGN §3.12: cleared or privileged accounts without a second factor read at community level
+         "restricted_no_2fa", "confidential_in_group_no_2fa", "facilitator_no_2fa"]
 READABLE = {
     "anonymous": {Tier.PUBLIC},
     "pending": {Tier.PUBLIC},
@@ -35,6 +37,9 @@ READABLE = {
     "confidential_other_org": {Tier.PUBLIC, Tier.COMMUNITY, Tier.RESTRICTED},
     "facilitator": {Tier.PUBLIC, Tier.COMMUNITY, Tier.RESTRICTED},
     "admin": {Tier.PUBLIC, Tier.COMMUNITY},
+    "restricted_no_2fa": {Tier.PUBLIC, Tier.COMMUNITY},
+    "confidential_in_group_no_2fa": {Tier.PUBLIC, Tier.COMMUNITY},
+    "facilitator_no_2fa": {Tier.PUBLIC, Tier.COMMUNITY},
 }
 
 
@@ -61,6 +66,8 @@ ROUTES = [
           (("title", "x"), ("body", "y"))),
     Route("dialogue.thread", "GET", "/dialogue/threads/{thread}", "public"),
     Route("dialogue.thread", "GET", "/dialogue/threads/{standalone}", "public"),
+    Route("dialogue.thread", "GET", "/dialogue/threads/{thread}?page=2", "public"),
+    Route("dialogue.first_unread", "GET", "/dialogue/threads/{thread}/unread", "public"),
     Route("dialogue.reply", "GET", "/dialogue/threads/{thread}/reply", "verified"),
     Route("dialogue.create_post", "POST", "/dialogue/threads/{thread}/posts", "verified", (("body", "x"),)),
     Route("dialogue.create_post", "POST", "/dialogue/threads/{standalone}/posts", "verified", (("body", "x"),)),
@@ -72,6 +79,7 @@ ROUTES = [
     Route("dialogue.flag_post", "GET", "/dialogue/posts/{post}/flag", "verified"),
     Route("dialogue.flag_post", "POST", "/dialogue/posts/{post}/flag", "verified", (("reason", "x"),)),
     Route("moderation.round_log", "GET", "/moderation/rounds/{round}/log", "verified"),
+    Route("moderation.hide_post", "GET", "/moderation/posts/{post}/hide", "verified"),
     Route("moderation.hide_post", "POST", "/moderation/posts/{post}/hide", "verified", (("reason", "x"),)),
     Route("moderation.unhide_post", "POST", "/moderation/posts/{post}/unhide", "verified"),
     Route("moderation.dismiss_flags", "POST", "/moderation/posts/{post}/dismiss", "verified"),
@@ -112,8 +120,13 @@ def matrix(app, make_org, make_user, make_group):
         "confidential_other_org": make_user("confidential", org=make_org("international_organisation")),
         "facilitator": make_user("restricted", roles=("facilitator",), org=make_org("state", "FR")),
         "admin": make_user("community", roles=("admin",), org=make_org("state", "BE")),
+        "restricted_no_2fa": make_user("restricted", org=make_org("academia"), second_factor=False),
+        "confidential_in_group_no_2fa": make_user("confidential", org=make_org("private_sector"), second_factor=False),
+        "facilitator_no_2fa": make_user("restricted", roles=("facilitator",), org=make_org("state", "DE"),
+                                        second_factor=False),
     }
-    group = make_group(name="Trusted circle", users=[owner, users["confidential_in_group"]])
+    group = make_group(name="Trusted circle",
+                       users=[owner, users["confidential_in_group"], users["confidential_in_group_no_2fa"]])
     items = {}
     for tier in Tier:
         group_for = group if tier is Tier.CONFIDENTIAL else None
@@ -262,6 +275,80 @@ def test_policy_clause_and_predicate_agree(app, matrix):
 def test_covered_endpoints_are_exactly_the_dialogue_routes(app):
     ours = {rule.endpoint for rule in app.url_map.iter_rules()
             if rule.endpoint.split(".")[0] in {"dialogue", "moderation", "notifications"}}
-    assert ours == COVERED_ENDPOINTS
+    from tests.test_declassification_access import ROUND_ENDPOINTS  # the round audience page's matrix
+
+    assert ours == COVERED_ENDPOINTS | ROUND_ENDPOINTS
     exercised = {route.endpoint for route in ROUTES} | {endpoint for endpoint, _path, _expected in PAGES}
     assert COVERED_ENDPOINTS - exercised == {"notifications.read_all"}  # posted in test_pages_without_an_object
+
+
+def test_post_revision_clause_and_predicate_agree_for_every_audience_written_under(app, matrix):
+    """Versions written under any audience (before the round or thread was lowered, raised or moved): readable
+    exactly when the post is now AND that audience admits the viewer, by SQL and by predicate alike."""
+    import itertools
+
+    from sqlalchemy import func, select
+
+    from webapp import policy
+    from webapp.db import session, unit_of_work
+    from webapp.models import Post, PostRevision, Thread
+
+    owner, users, items = matrix
+    with app.test_request_context():
+        group_id = session().get(Thread, items[Tier.CONFIDENTIAL]["thread"]).sharing_group_id
+        organisations = (owner.organisation_id, users["confidential_other_org"].organisation_id)
+        with unit_of_work() as db:
+            for tier in Tier:
+                post = db.get(Post, items[tier]["post"])
+                number = db.scalar(select(func.max(PostRevision.number)).where(PostRevision.post_id == post.id))
+                for offset, (written, group, org) in enumerate(itertools.product(Tier, (None, group_id), organisations)):
+                    db.add(PostRevision(post_id=post.id, number=number + offset + 1, body_source="v", body_html="v",
+                                        editor_id=owner.id, tier=written, sharing_group_id=group, organisation_id=org))
+    with app.test_request_context():
+        db = session()
+        every = list(db.scalars(select(PostRevision)))
+        assert len(every) >= 4 * 16
+        for role in ROLES + ["owner"]:
+            who = viewer(app, owner if role == "owner" else users[role])
+            by_clause = set(db.scalars(policy.visible(select(PostRevision.id), who, PostRevision)))
+            assert by_clause == {r.id for r in every if policy.can_view(who, r)}, role
+            for revision in every:
+                expected = policy.can_view(who, revision.post) and policy.tier_allows(
+                    who, revision.tier, revision.sharing_group_id, revision.organisation_id)
+                assert (revision.id in by_clause) is expected, (role, revision.post_id, revision.number)
+
+
+ROUND_MARKER = "RDX-REMOVED-TEXT"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_declassify_after_edit_round(app, matrix, client_for, role):
+    """A restricted round whose post was edited to remove text, then lowered to public: every reader sees the round
+    and the current post; the removed version stays with the restricted audience, on every route about it."""
+    from tests.dialogue_helpers import fetch
+    from webapp.models import DialogueRound
+    from webapp.services import dialogue_posts, dialogue_rounds
+
+    owner, users, _items = matrix
+    round_ = make_round(app, owner, tier=Tier.RESTRICTED, title="Round declassified later", paragraphs=(16,))
+    thread = make_thread(app, owner, round_=round_, title="Thread declassified later")
+    post = make_post(app, owner, thread, body=f"Written with {ROUND_MARKER} in it.")
+    with app.test_request_context():
+        dialogue_posts.edit_post(viewer(app, owner), post.id, body_source="Written without it.")
+        dialogue_rounds.update_round(
+            viewer(app, owner), round_.id, title=round_.title, questions_source="q", paragraphs=[16],
+            tier=Tier.PUBLIC, sharing_group_id=None, opens_at=round_.opens_at, closes_at=round_.closes_at,
+            chatham_house=False, confirm_declassification=True)
+    assert fetch(app, DialogueRound, round_.id).tier is Tier.PUBLIC
+    client = client_for(users[role])
+    in_original_audience = Tier.RESTRICTED in READABLE[role]
+    ids = {"round": round_.id, "thread": thread.id, "standalone": thread.id, "post": post.id, "notification": 9999}
+    for route in ROUTES:
+        if route.method != "GET":
+            continue
+        body = client.get(route.path.format(**ids)).get_data(as_text=True)
+        assert (ROUND_MARKER in body) is (in_original_audience and route.endpoint == "dialogue.revisions"), (
+            role, route.path)
+    history = client.get(f"/dialogue/posts/{post.id}/revisions")
+    assert history.status_code == 200, role
+    assert ("Version 1" in history.get_data(as_text=True)) is in_original_audience, role

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dialogue_helpers import make_post, make_round, make_thread, make_world, send, viewer
+from tests.notification_helpers import set_delivery
 from webapp.policy.dialogue import author_visible_to
 
 
@@ -66,6 +67,9 @@ def test_notifications_and_email_carry_no_author(app, world, chatham, client_for
     _round, thread, _post = chatham
     client = client_for(world.member)
     send(client, f"/notifications/watch/thread/{thread.id}")
+    send(client_for(world.facilitator), f"/notifications/watch/thread/{thread.id}")
+    for person in (world.member, world.facilitator):  # new posts come in a daily digest by default; mail them now
+        set_delivery(app, person, "new_post", "immediate")
     make_post(app, world.company_member, thread, body="Another statement")
     page = client.get("/notifications/").get_data(as_text=True)
     assert "Industry view" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dialogue_helpers import fetch, make_post, make_round, make_thread, make_world, send, viewer
+from tests.notification_helpers import run_digests
 from webapp.models import Notification, Tier
 from webapp.services import notifications
 
@@ -29,6 +30,8 @@ def test_watch_a_thread_and_get_notified(app, world, client_for):
     page = client.get("/notifications/").get_data(as_text=True)
     assert "New post" in page and "Assurance cases" in page
     assert "1 unread notification" in client.get("/dialogue/").get_data(as_text=True)
+    assert world.company_member.email not in _mail(app)  # new posts: in the daily digest by default
+    assert run_digests(app) == 1
     mail = _mail(app)
     assert world.company_member.email in mail and "Assurance cases" in mail
     notification_id = 1
@@ -121,6 +124,7 @@ def test_email_above_community_carries_no_title(app, world, client_for):
     other = world.facilitator  # confidential clearance
     send(client_for(other), f"/notifications/watch/thread/{thread.id}")
     make_post(app, world.researcher, thread)
+    run_digests(app)
     mail = _mail(app)
     assert other.email in mail and "TLP:AMBER" in mail and "AT-1" not in mail
 
@@ -168,6 +172,7 @@ def test_public_round_mail_carries_its_title(app, world, client_for):
     client = client_for(world.member)
     send(client, "/notifications/watch/paragraph/24", token_page="/paragraphs/24")
     make_round(app, world.facilitator, tier=Tier.PUBLIC, title="Public round PR-1", paragraphs=(24,))
+    run_digests(app)
     assert "PR-1" in _mail(app)
 
 
@@ -240,6 +245,7 @@ def test_paragraph_watchers_hear_only_of_rounds_and_threads_they_may_read(app, w
     make_round(app, world.facilitator, tier=Tier.COMMUNITY, title="Green round GR-9", paragraphs=(16,))
     page = member.get("/notifications/").get_data(as_text=True)
     assert "GR-9" in page and "AR-9" not in page and "AT-9" not in page
+    run_digests(app)
     mail = _mail(app)
     assert "GR-9" in mail and "AR-9" not in mail and "AT-9" not in mail
     assert "1 unread notification" in member.get("/dialogue/").get_data(as_text=True)

@@ -11,8 +11,8 @@ import pytest
 from whoosh import query as wq
 from whoosh import reading
 
-from webapp.search.backend import DocInfo, Document
-from webapp.search.whoosh_backend import WhooshBackend
+from webapp.search.backend import DocInfo, Document, IndexUnavailable
+from webapp.search.whoosh.backend import WhooshBackend
 
 
 def _document(n: int, word: str = "kiwi") -> Document:
@@ -75,7 +75,7 @@ def test_a_failed_reopen_fails_that_search_only_and_the_next_one_opens_again(tmp
             raise OSError("index directory unreadable for a moment")
 
     monkeypatch.setattr(reader_worker, "_index", lambda: Unreadable())
-    with pytest.raises(OSError):
+    with pytest.raises(IndexUnavailable, match="damaged"):  # the page says "being repaired", never a 500
         with reader_worker.snapshot():
             pass
     monkeypatch.setattr(reader_worker, "_index", real_index)

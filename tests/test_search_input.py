@@ -178,3 +178,11 @@ def test_filters_and_facets_work_together(app, indexed, make_user, make_org, cli
     assert search_json(client, "oversight", **{"from": "2000-01-01", "to": "2000-12-31"})[1]["total"] == 0
     newest = titles(search_json(client, "oversight", sort="newest")[1])
     assert newest[0] == "Oversight in procurement" and titles(search_json(client, "oversight", sort="oldest")[1])[-1] == newest[0]
+
+
+@pytest.mark.parametrize("q", ["o'brien", "human\\ oversight", "human:* oversight", "human & !oversight",
+                               "human | oversight", "human <-> oversight", "'human'", "human:A", "huma\\n*"])
+def test_engine_syntax_in_a_query_is_plain_text(indexed, client, q):
+    """Neither Whoosh's nor PostgreSQL's tsquery syntax can be written into a query: it is read as words."""
+    status, body = search_json(client, q)
+    assert status == 200 and body["total"] in (0, 3), body

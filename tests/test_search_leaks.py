@@ -55,6 +55,9 @@ def world(app, make_org, make_user, make_group):
         "community": make_user(clearance="community", org=org_d),
         "restricted": make_user(clearance="restricted", org=org_d),
         "confidential_other": make_user(clearance="confidential", org=org_d),
+        # DESIGN §3.12: cleared, in the author's organisation and group, but without a second factor
+        "insider_no_2fa": make_user(clearance="confidential", org=org_a, second_factor=False),
+        "restricted_no_2fa": make_user(clearance="restricted", org=org_d, second_factor=False),
     }
     for index, (title, text) in enumerate(PUBLIC_TEXTS * 8):
         author = people["author_a"] if index % 2 else people["author_b"]
@@ -110,7 +113,8 @@ def _snapshot(client_for, readers) -> dict:
 
 def test_items_above_a_readers_tier_change_nothing_they_get(app, world, client_for):
     people = world["people"]
-    low = {name: people[name] for name in ("anonymous", "pending", "community")}
+    low = {name: people[name] for name in ("anonymous", "pending", "community", "insider_no_2fa",
+                                            "restricted_no_2fa")}
     before = _snapshot(client_for, low)
     assert any(body["total"] for body in before.values())
     assert before[("anonymous", (("q", "oversigt"),))]["suggestion"] == "oversight"

@@ -10,8 +10,8 @@ from tests.search_helpers import indexer_on  # noqa: F401  (autouse)
 from webapp.db import session
 from webapp.models import Submission
 from webapp.search import engine, maintenance
-from webapp.search.backend import DocInfo, Document, RebuildIncomplete
-from webapp.search.whoosh_backend import WhooshBackend
+from webapp.search.backend import DocInfo, Document, IndexUnavailable, RebuildIncomplete
+from webapp.search.whoosh.backend import WhooshBackend
 
 
 @pytest.fixture
@@ -56,10 +56,13 @@ def test_rebuild_command_prints_the_rate(app, content):
     assert "Indexed" in result.output and "/s" in result.output
 
 
+@pytest.mark.search_backends("whoosh")  # PostgreSQL: test_search_postgres.py
 def test_rebuild_refuses_a_short_index(app, content, monkeypatch):
-    monkeypatch.setattr(WhooshBackend, "doc_count", lambda self: 1)
+    before = engine.backend(app).keys()
+    monkeypatch.setattr(WhooshBackend, "_count_in", staticmethod(lambda ix: 1))
     with pytest.raises(RebuildIncomplete):
         maintenance.rebuild(app)
+    assert engine.backend(app).keys() == before  # the incomplete version was never swapped in
 
 
 def test_reconcile_reports_and_repairs_every_kind_of_drift(app, content, client):
@@ -108,14 +111,19 @@ def test_every_content_kind_has_a_registered_source(app):
                                             "outcome_synthesis", "round", "thread", "post"}
 
 
+@pytest.mark.search_backends("whoosh")  # an index directory of an older schema
 def test_an_index_of_another_schema_is_replaced_not_a_500(app, tmp_path, client):
     from whoosh import fields, index
 
-    from webapp.search.whoosh_backend import WhooshBackend
+    from webapp.search.whoosh.backend import WhooshBackend
 
     old = tmp_path / "old-index"
     old.mkdir()
     index.create_in(str(old), fields.Schema(key=fields.ID(stored=True, unique=True), title=fields.TEXT()))
     backend = WhooshBackend(old)
+    with pytest.raises(IndexUnavailable, match="another version"):
+        backend.keys()
+    assert backend.health()["status"] == "unavailable"
+    backend.rebuild([], timeout=1.0)  # what `flask search rebuild` does: a new version, swapped in
     assert backend.keys() == set()
     assert sorted(backend._index().schema.names()) == sorted(backend.schema.names())

@@ -20,7 +20,7 @@ from webapp.models import SearchOutboxEntry, Submission
 from webapp.search import engine, outbox_worker, sources
 from webapp.search.backend import IndexBusy
 from webapp.search.outbox import enqueue
-from webapp.search.whoosh_backend import WhooshBackend
+from webapp.search.whoosh.backend import WhooshBackend
 
 
 @pytest.fixture
@@ -62,6 +62,7 @@ def test_a_rolled_back_transaction_indexes_nothing(app, people, client):
     assert titles(search_json(client, "bilby")[1]) == ["Bilby trials"]
 
 
+@pytest.mark.search_backends("whoosh")  # Whoosh's writer and lock file; PostgreSQL: test_search_postgres.py
 def test_a_failing_write_keeps_entries_queued_and_releases_the_lock(app, people, client, monkeypatch):
     app.config["SEARCH_APPLY_AFTER_COMMIT"] = False
     item = publish(app, people["author"], people["reviewer"], title="Dingo logistics", summary="dingo")
@@ -128,14 +129,16 @@ def test_a_deleted_object_is_removed_from_the_index(app, people):
     assert _index_keys(app) == set()
 
 
+@pytest.mark.search_backends("whoosh")  # Whoosh's writer and lock file; PostgreSQL: test_search_postgres.py
 def test_a_killed_lock_holder_releases_the_lock_and_loses_nothing(app, people, client):
     app.config["SEARCH_LOCK_TIMEOUT"] = 0.1
     index_dir = app.config["SEARCH_INDEX_DIR"]
-    engine.backend(app).keys()  # create the index
+    with engine.backend(app).writer(timeout=1.0):  # create the index
+        pass
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from webapp.search.whoosh_backend import WhooshBackend
+            from webapp.search.whoosh.backend import WhooshBackend
             writer = WhooshBackend({index_dir!r})._writer(5.0)
             print("locked", flush=True)
             time.sleep(60)

@@ -1,4 +1,4 @@
-"""Block-wise scoring (whoosh_rank) gives every hit exactly the score Whoosh's own matchers give it.
+"""Block-wise scoring (search/whoosh/rank.py) gives every hit exactly the score Whoosh's own matchers give it.
 
 The index has several segments and deleted documents, so global document numbers, offsets and deletions are all
 exercised; the queries are the boolean shapes the parser produces.
@@ -11,8 +11,8 @@ import pytest
 from whoosh import query as wq
 
 from webapp.search.backend import DocInfo, Document
-from webapp.search.whoosh_backend import WhooshBackend
-from webapp.search.whoosh_rank import local_scores
+from webapp.search.whoosh.backend import WhooshBackend
+from webapp.search.whoosh.rank import local_scores
 
 WORDS = "human oversight operator trust sensor fusion drone swarm legal review doctrine cyber".split()
 
@@ -84,7 +84,7 @@ def test_a_boosted_term_is_left_to_whoosh(backend):
 
 @pytest.mark.parametrize("text", QUERIES + ['"human oversight"', "hum*", "human OR NOT drone"])
 def test_set_algebra_matches_exactly_what_whoosh_matches(backend, text):
-    """whoosh_sets (counts and facets) finds the same documents as Whoosh's own matcher, deletions included."""
+    """search/whoosh/sets.py (counts and facets) finds the same documents as Whoosh's own matcher, deletions included."""
     parsed = backend.parse(text)
     with backend.snapshot() as snap:
         assert set(snap._docsets.evaluate(parsed)) == set(snap.searcher.docs_for_query(parsed)), text

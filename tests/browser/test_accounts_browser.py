@@ -6,8 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+import pyotp
+
+from tests.browser.conftest import assert_accessible, pass_second_factor, sign_out
 from tests.conftest import DEFAULT_PASSWORD
+from tests.smtp_server import body_text
 
 pytestmark = pytest.mark.browser
 
@@ -22,69 +25,166 @@ def _sign_in(page, base: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_register_verify_sign_in_change_password_sign_out(browser, live_server, make_user):
+def _link(smtp_server, address: str, count: int) -> str:
+    """The newest link mailed to `address`, once `count` messages have arrived for it."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while len(smtp_server.to(address)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    messages = smtp_server.to(address)
+    assert len(messages) >= count, [m["Subject"] for m in messages]
+    return re.search(r"(http://\S+)", body_text(messages[-1])).group(1)
+
+
+def test_register_verify_enrol_second_factor_reset_and_end_a_session(
+    browser, smtp_app, smtp_server, live_server, make_user, make_org
+):
+    """Issue 10's journey: register → confirm the address → the organisation's focal point verifies (and proposes a
+    clearance an admin grants) → enrol TOTP (this test computes the code, as the phone would) → sign in with the
+    second factor → reset a forgotten password → end another session."""
     admin = make_user(roles=("admin",), name="Ada Admin")
+    centre = make_org(stakeholder_type="academia", country="KE", name="Nairobi Centre for Responsible AI")
+    focal_point = make_user(roles=("focal_point",), org=centre, name="Faith Focal")
     visitor = browser.new_context(locale="en-GB", timezone_id="UTC")
     page = visitor.new_page()
+    address = "w.kamau@example.org"
 
-    # 1. register, proposing a new organisation
+    # 1. register for her (verified) organisation: "check your mailbox"
     page.goto(live_server + "/register")
     page.get_by_label("Your full name").fill("Wanjiru Kamau")
-    page.get_by_label("Work e-mail address").fill("w.kamau@example.org")
-    page.get_by_label("Organisation", exact=True).select_option("new")
-    page.get_by_label("Name of the new organisation").fill("Nairobi Centre for Responsible AI")
-    page.get_by_label("Stakeholder type").select_option("academia")
-    page.get_by_label("Country").select_option("KE")
+    page.get_by_label("Work e-mail address").fill(address)
+    page.get_by_label("Organisation", exact=True).select_option(label="Nairobi Centre for Responsible AI")
     page.get_by_label("Password", exact=True).fill(FIRST_PASSWORD)
     page.get_by_label("Repeat the password").fill(FIRST_PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(live_server + "/sign-in")
-    assert "An administrator will verify it" in page.content()
+    expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
+    assert_accessible(page)
 
-    # pending: may sign in, sees the notice, cannot reach administration
-    _sign_in(page, live_server, "w.kamau@example.org", FIRST_PASSWORD)
-    page.wait_for_url(live_server + "/")
-    assert "Your account is waiting for verification" in page.content()
-    page.get_by_role("button", name="Sign out").click()
+    # 2. confirm the address with the mailed link (the page asks for a click)
+    page.goto(_link(smtp_server, address, 1).replace("http://127.0.0.1:8000", live_server))
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(page.get_by_text(f"Thank you: {address} is confirmed.")).to_be_visible()
 
-    # 2. an admin verifies the organisation and the person
+    # 3. her organisation's focal point verifies her and proposes restricted clearance; an admin grants it
+    focal_context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    focal_page = focal_context.new_page()
+    _sign_in(focal_page, live_server, focal_point.email, DEFAULT_PASSWORD)
+    pass_second_factor(focal_page, focal_point)
+    focal_page.goto(live_server + f"/organisations/{centre.id}")
+    focal_page.get_by_role("link", name="Manage this organisation").click()
+    focal_page.get_by_role("button", name="Verify Wanjiru Kamau").click()
+    expect(focal_page.get_by_text("Wanjiru Kamau is verified.")).to_be_visible()
+    row = focal_page.get_by_role("row").filter(has_text="Wanjiru Kamau")
+    row.get_by_label("Propose a clearance").select_option("restricted")
+    row.get_by_label("Why (for the administrators)").fill("Works on our restricted evaluation reports")
+    row.get_by_role("button", name="Propose").click()
+    expect(focal_page.get_by_text("Proposal sent to the administrators.")).to_be_visible()
+    assert_accessible(focal_page)
+    focal_context.close()
     admin_context = browser.new_context(locale="en-GB", timezone_id="UTC")
     admin_page = admin_context.new_page()
     _sign_in(admin_page, live_server, admin.email, DEFAULT_PASSWORD)
-    admin_page.get_by_role("link", name="Administration").click()
-    admin_page.get_by_role("button", name="Verify Nairobi Centre for Responsible AI").click()
-    expect(admin_page.get_by_text("Nairobi Centre for Responsible AI is verified.")).to_be_visible()
-    admin_page.get_by_role("link", name="Wanjiru Kamau").click()
-    admin_page.get_by_role("button", name="Verify this account").click()
-    expect(admin_page.get_by_text("Wanjiru Kamau is verified.")).to_be_visible()
+    pass_second_factor(admin_page, admin)
+    admin_page.goto(live_server + "/admin/clearance-proposals")
+    admin_page.get_by_role("button", name="Grant").click()
+    expect(admin_page.get_by_text("Clearance granted.")).to_be_visible()
     admin_context.close()
 
-    # 3. the user signs in, verified now, and changes the password
-    _sign_in(page, live_server, "w.kamau@example.org", FIRST_PASSWORD)
+    # 4. she signs in: restricted clearance, no second factor yet — the banner says why and links to the set-up
+    _sign_in(page, live_server, address, FIRST_PASSWORD)
     page.wait_for_url(live_server + "/")
-    assert "Your account is waiting for verification" not in page.content()
-    page.get_by_role("link", name="Wanjiru Kamau").click()
+    banner = page.get_by_text("Your clearance or role needs two-factor sign-in.")
+    expect(banner).to_be_visible()
+    page.get_by_role("link", name="Set up two-factor sign-in").click()
+    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
+    assert_accessible(page)
+    secret = page.locator("code.totp-key").inner_text().strip()
     page.get_by_label("Current password").fill(FIRST_PASSWORD)
+    page.get_by_label("6-digit code from the app").fill(_fresh_code(secret))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    expect(page.locator("ul.recovery-codes li")).to_have_count(10)  # count() would not wait for the whole list
+    page.goto(live_server + "/")
+    expect(page.get_by_text("Your clearance or role needs two-factor sign-in.")).to_have_count(0)
+    sign_out(page)  # waits for the signed-out page: the next goto would cancel a sign-out still in flight
+
+    # 5. sign in with the second factor (a code of a later step: the enrolment spent its step)
+    _sign_in(page, live_server, address, FIRST_PASSWORD)
+    page.wait_for_url(re.compile(r".*/sign-in/second-factor.*"))
+    page.get_by_label("Code").fill(_fresh_code(secret))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(live_server + "/")
+    expect(page.get_by_text("Signed in as Wanjiru Kamau.")).to_be_visible()
+
+    # a second browser (her laptop) signs in too
+    laptop = browser.new_context(locale="en-GB", timezone_id="UTC", user_agent="LaptopBrowser/1.0")
+    laptop_page = laptop.new_page()
+    _sign_in(laptop_page, live_server, address, FIRST_PASSWORD)
+    laptop_page.get_by_label("Code").fill(_fresh_code(secret))
+    laptop_page.get_by_role("button", name="Continue").click()
+    laptop_page.wait_for_url(live_server + "/")
+
+    # 6. from the sessions page she ends the laptop's session
+    page.goto(live_server + "/account")
+    page.get_by_role("link", name="Your sessions").click()
+    expect(page.get_by_text("LaptopBrowser/1.0")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name=re.compile("Sign out session started")).click()
+    expect(page.get_by_text("That session has been signed out.")).to_be_visible()
+    laptop_page.goto(live_server + "/account")
+    laptop_page.wait_for_url(re.compile(r".*/sign-in\?next=.*"))
+    laptop.close()
+    sign_out(page)
+
+    # 7. she forgets her password: the reset link arrives by mail, the new one works (with the code)
+    page.goto(live_server + "/sign-in")
+    mails_before = len(smtp_server.to(address))
+    page.get_by_role("link", name="Forgotten your password?").click()
+    # the sign-in page has an "E-mail address" field too: fill the one of the page the link leads to
+    expect(page.get_by_role("heading", level=1)).to_have_text("Forgotten password")
+    page.get_by_label("E-mail address").fill(address)
+    page.get_by_role("button", name="Mail me a link").click()
+    expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
+    reset = _link(smtp_server, address, mails_before + 1)
+    assert "/password/reset/" in reset
+    page.goto(reset.replace("http://127.0.0.1:8000", live_server))
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Change password").click()
-    page.wait_for_url(live_server + "/account")
-    assert "Your password has been changed." in page.content()
-
-    # 4. sign out; the old password is refused, the new one works
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
-    _sign_in(page, live_server, "w.kamau@example.org", FIRST_PASSWORD)
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.get_by_text("Your password has been changed and every session signed out.")).to_be_visible()
+    _sign_in(page, live_server, address, FIRST_PASSWORD)
     expect(page.get_by_role("alert")).to_have_text(
         "That e-mail address and password do not match an active account.")
-    _sign_in(page, live_server, "w.kamau@example.org", NEW_PASSWORD)
+    _sign_in(page, live_server, address, NEW_PASSWORD)
+    page.get_by_label("Code").fill(_fresh_code(secret))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server + "/")
-    assert "Signed in as Wanjiru Kamau." in page.content()
+    page.goto(live_server + "/account/security")
+    expect(page.get_by_role("cell", name="Password reset through a mailed link")).to_be_visible()
+    assert_accessible(page)
     visitor.close()
 
 
+_used_steps: set[tuple[str, int]] = set()
+
+
+def _fresh_code(secret: str) -> str:
+    """A code for a 30-second step not used yet (the server refuses a code twice)."""
+    import time
+
+    while True:
+        now = int(time.time() // 30)
+        for step in (now, now + 1):
+            if (secret, step) not in _used_steps and all(s < step for k, s in _used_steps if k == secret):
+                _used_steps.add((secret, step))
+                return pyotp.TOTP(secret).generate_otp(step)
+        time.sleep(1)
+
+
 def test_sign_in_form_by_keyboard_only(page, live_server, make_user):
-    user = make_user(name="Keyboard User")
+    user = make_user(name="Keyboard User", second_factor=False)
     page.goto(live_server + "/sign-in")
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -94,26 +194,28 @@ def test_sign_in_form_by_keyboard_only(page, live_server, make_user):
         pytest.fail("Tab never reached the e-mail field")
     page.keyboard.type(user.email)
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.id") == "password"
+    expect(page.locator("#password")).to_be_focused()
     page.keyboard.type(DEFAULT_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(live_server + "/")
-    assert "Signed in as Keyboard User." in page.content()
+    expect(page.get_by_text("Signed in as Keyboard User.")).to_be_visible()
 
 
 def test_skip_link_is_first_and_moves_focus_to_content(page, live_server):
     page.goto(live_server + "/")
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.keyboard.press("Enter")
-    assert page.url.endswith("#main")
+    # following the in-page link is asynchronous: wait for the navigation instead of reading the URL at once
+    expect(page).to_have_url(re.compile(r"#main$"))
+    expect(page.locator("main#main")).to_be_focused()
 
 
 def test_pages_are_accessible(page, live_server, make_user, make_group, make_org):
     admin = make_user(roles=("admin",), name="Ada Admin")
     pending = make_user(status="pending", org=make_org(verified=False), name="Pending Person")
     group = make_group(users=[pending])
-    for path in ("/", "/register", "/sign-in", "/about", "/paragraphs/", "/paragraphs/14", "/no-such-page"):
+    for path in ("/", "/register", "/register/check-your-mailbox", "/password/forgot", "/sign-in", "/about", "/paragraphs/", "/paragraphs/14", "/no-such-page"):
         page.goto(live_server + path)
         assert_accessible(page)
     # form errors are announced and still accessible
@@ -123,9 +225,10 @@ def test_pages_are_accessible(page, live_server, make_user, make_group, make_org
     assert_accessible(page)
 
     _sign_in(page, live_server, admin.email, DEFAULT_PASSWORD)
+    pass_second_factor(page, admin)
     page.wait_for_url(live_server + "/")
-    for path in ("/", "/account", "/admin/", "/admin/organisations", "/admin/users", f"/admin/users/{pending.id}",
+    for path in ("/", "/account", "/account/two-factor", "/account/sessions", "/account/security", "/admin/", "/admin/organisations", "/admin/users", f"/admin/users/{pending.id}",
                  "/admin/groups", f"/admin/groups/{group.id}", "/admin/audit"):
         page.goto(live_server + path)
-        assert re.search(r"<h1", page.content()), path
+        expect(page.locator("h1")).not_to_have_count(0)
         assert_accessible(page)

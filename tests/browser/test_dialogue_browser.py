@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, sign_out
+from tests.browser.conftest import assert_accessible, pass_second_factor, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.dialogue_helpers import make_round
 
@@ -20,10 +20,10 @@ def _sign_in(page, base: str, user) -> None:
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    pass_second_factor(page, user)
 
 
-def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user):
+def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user, tmp_path):
     state = make_org("state", "NL", name="Ministry of Defence NL")
     company = make_org("private_sector", "DE", name="Sensor Systems GmbH")
     facilitator = make_user("restricted", roles=("facilitator",), org=state, name="Fatima Facilitator")
@@ -50,6 +50,8 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
     page.get_by_role("button", name="Post", exact=True).click()
     expect(page.get_by_text("Your post is added.")).to_be_visible()
     page.get_by_role("link", name="Reply to post").first.click()
+    # the thread page has a "Your post" field and a Post button too: fill the reply page's
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reply")
     page.get_by_label("Your post").fill("Replying to myself with a nested thought.")
     page.get_by_role("button", name="Post", exact=True).click()
     expect(page.locator("ol.post-tree ol.post-tree").get_by_text("nested thought")).to_be_visible()
@@ -59,9 +61,12 @@ def test_round_thread_reply_and_hide(page, live_server, app, make_org, make_user
 
     _sign_in(page, live_server, facilitator)
     page.goto(thread_url)
-    page.locator("details.moderate summary").last.click()
-    page.get_by_label("Reason for hiding (the author sees it)").last.fill("Off topic for this round")
-    page.get_by_role("button", name="Hide").last.click()
+    page.get_by_role("link", name="Hide…").last.click()  # a page of its own says what happens next
+    expect(page.get_by_role("heading", name="Hide this post?")).to_be_visible()
+    assert_accessible(page)
+    page.screenshot(path=str(tmp_path / "hide-post-confirm.png"), full_page=True)
+    page.get_by_label("Reason for hiding (the author sees it)").fill("Off topic for this round")
+    page.get_by_role("button", name="Hide the post").click()
     expect(page.get_by_text("The post is hidden.")).to_be_visible()
     expect(page.get_by_text("This post was hidden by a facilitator.")).to_be_visible()
     assert_accessible(page)

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import WAIT_MS, assert_accessible, sign_out
+from tests.browser.conftest import WAIT_MS, assert_accessible, pass_second_factor, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.search_helpers import indexer_on  # noqa: F401  (autouse: the search index follows every commit)
 from tests.search_helpers import publish
@@ -31,7 +31,7 @@ def sign_in(page, live_server, user) -> None:
     page.get_by_label("E-mail").fill(user.email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/sign-in" not in url)
+    pass_second_factor(page, user)
 
 
 def not_found(page, url: str) -> bool:
@@ -42,8 +42,12 @@ def not_found(page, url: str) -> bool:
 
 def review_and_publish(page, live_server, reviewer, title: str) -> None:
     sign_in(page, live_server, reviewer)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review", exact=True).click()
-    page.get_by_role("link", name=title).click()
+    # the entry carries a count of what waits ("Review 1 waiting")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(r"^Review\b")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")  # home lists the same title
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.get_by_role("link", name="Publish…").click()  # the question page says what happens next
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".flashes")).to_contain_text("Published.")
 
@@ -61,12 +65,14 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     expect(home.get_by_role("heading", name="Where to start")).to_be_visible()
     assert_accessible(page)
     home.get_by_role("link", name="By paragraph of the Call").click()
+    # home links to paragraph 14 as well: wait for the index before choosing the paragraph on it
+    expect(page.get_by_role("heading", level=1)).to_have_text("The REAIM Call to Action")
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Paragraph 14"))
     assert_accessible(page)
     page.get_by_role("link", name="Share a lesson learnt").click()
 
-    assert page.get_by_label("14. Exchange of good practices").is_checked()
+    expect(page.get_by_label("14. Exchange of good practices")).to_be_checked()  # is_checked() does not wait
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Summary", exact=True).fill("Crews lacked a practised fallback when the aid went offline.")
     page.get_by_label("Observation", exact=True).fill("The aid went offline for 40 minutes.")
@@ -74,11 +80,12 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     # Forgot the access tier: the summary says so and links to it; nothing typed is lost.
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("Choose who may read it.")
-    assert page.get_by_label("Title", exact=True).input_value() == title
-    assert page.get_by_label("14. Exchange of good practices").is_checked()
+    expect(page.get_by_label("Title", exact=True)).to_have_value(title)
+    expect(page.get_by_label("14. Exchange of good practices")).to_be_checked()
     assert_accessible(page)
     summary.get_by_role("link", name="Access tier").click()
-    assert page.evaluate("document.activeElement.id") == "tier"
+    # following the in-page link (and the focus move) is asynchronous: wait for it instead of reading at once
+    expect(page.locator("#tier")).to_be_focused()
     expect(page.locator("#tier option[value=confidential]")).to_have_count(0)  # above her clearance: not offered
     page.get_by_label("Access tier").select_option("restricted")
     page.get_by_label("Discussion", exact=True).fill("Operators hesitated.")
@@ -103,8 +110,12 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
 
     sign_in(page, live_server, restricted_reader)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Call to Action").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The REAIM Call to Action")
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Paragraph 14"))
     page.get_by_role("link", name=title).click()
+    # the paragraph's list names the organisation and the label too: first wait for the item's own page
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
     expect(page.get_by_text("Kenya Defence Forces").first).to_be_visible()
     expect(page.get_by_text("TLP:AMBER").first).to_be_visible()
     assert_accessible(page)
@@ -112,7 +123,7 @@ def test_state_representative_shares_a_restricted_lesson_under_a_paragraph(page,
     sign_in(page, live_server, community_reader)
     assert not_found(page, item_url)
     page.goto(live_server + "/paragraphs/14")
-    assert title not in page.content()
+    assert title not in page.content()  # goto() returned at the load event: the whole page
     sign_out(page)
     assert not_found(page, item_url)
 
@@ -156,9 +167,11 @@ def test_company_publishes_its_policy_to_a_named_group_only(page, live_server, m
 
     sign_in(page, live_server, partner_reader)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Archive", exact=True).click()
-    page.get_by_label("Type", exact=True).select_option("responsible_ai_policy")
+    page.get_by_role("checkbox", name=re.compile(r"^Responsible-AI policy \(")).check()
     page.get_by_role("button", name="Apply filters").click()
-    page.get_by_role("link", name=title).click()
+    # the unfiltered list shows the policy too: find it in the filtered one
+    expect(page).to_have_url(re.compile(r"[?&]kind=responsible_ai_policy"))
+    page.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_text("Human judgement stays with the operator.")).to_be_visible()
 
     sign_in(page, live_server, outsider)  # confidential clearance, but not in the group
@@ -184,8 +197,9 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     assert_accessible(page)
     page.get_by_role("button", name="Create the round").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(round_title)
-    if page.get_by_role("button", name="Open the round now").count():
-        page.get_by_role("button", name="Open the round now").click()
+    # the form opens a round now unless told otherwise (count() would not wait for the page's action list)
+    page.wait_for_load_state()
+    expect(page.get_by_role("button", name="Open the round now")).to_have_count(0)
     expect(page.get_by_text("Chatham House rule").first).to_be_visible()
     round_url = page.url
 
@@ -202,13 +216,14 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     page.goto(round_url)
     page.get_by_role("link", name="Where must a human decide?").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Where must a human decide?")
+    page.wait_for_load_state()  # the whole thread, or the names below could be missing only because unparsed
     assert "Min-jun Park" not in page.content() and "Ministry of National Defense KR" not in page.content()
     expect(page.get_by_text("A participant (Chatham House rule)").first).to_be_visible()
 
     sign_in(page, live_server, facilitator)
     page.goto(round_url)
     page.get_by_role("button", name="Close the round and lock its threads").click()
-    page.get_by_role("link", name="Write the outcome synthesis and conclude").click()
+    page.get_by_role("link", name="Write the outcome synthesis and conclude").click()  # shown once closed
     expect(page.get_by_text("Who will read it: the same readers as the round")).to_be_visible()
     page.get_by_label("Outcome synthesis", exact=True).fill("Participants agreed that **target confirmation** stays human.")
     page.get_by_label("Key points: states").fill("Confirmation must stay with an operator.")
@@ -216,12 +231,13 @@ def test_facilitator_runs_a_chatham_house_round_into_the_archive(page, live_serv
     page.get_by_role("button", name="Conclude and publish the synthesis").click()
     page.get_by_role("link", name="The synthesis in the archive (citation, exports, revisions)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Outcome of the dialogue round"))
+    page.wait_for_load_state()
     assert "Min-jun Park" not in page.content()
     assert_accessible(page)
 
     sign_in(page, live_server, reader)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Archive", exact=True).click()
-    page.get_by_label("Type", exact=True).select_option("outcome_synthesis")
+    page.get_by_role("checkbox", name=re.compile(r"^Outcome synthesis \(")).check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("link", name=f"Outcome of the dialogue round: {round_title}")).to_be_visible()
 
@@ -240,11 +256,19 @@ def _published_material(app, make_org, make_user):
 def _find_by_paragraph_stakeholder_and_topic(page, live_server, member, check=lambda page: None) -> None:
     sign_in(page, live_server, member)
     page.get_by_role("main").get_by_role("link", name="Browse the archive").click()
-    page.get_by_label("Call paragraph").select_option("14")
-    page.get_by_label("Stakeholder type").select_option("state")
+    # is_visible() does not wait: the archive page must be on the screen, with its stylesheet (which hides the
+    # summary on a desktop), before asking whether the filter panel is collapsed
+    page.locator(".filters-panel").wait_for(state="attached")
+    page.wait_for_load_state()
+    summary = page.locator(".filters-panel > summary")
+    if summary.is_visible():  # on a phone the filters are collapsed so the first result is on the first screen
+        summary.click()
+    page.get_by_role("checkbox", name=re.compile(r"^¶14 ")).check()  # checkbox lists with counts
+    page.get_by_role("checkbox", name=re.compile(r"^State \(")).check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("heading", name="1 item")).to_be_visible()
     expect(page.get_by_role("link", name="Operator trust in target recognition")).to_be_visible()
+    page.wait_for_load_state()
     assert "Restricted lesson on recognition" not in page.content()
     check(page)
 
@@ -255,12 +279,17 @@ def _find_by_paragraph_stakeholder_and_topic(page, live_server, member, check=la
 
     page.goto(live_server + "/")
     page.get_by_role("main").get_by_role("link", name="By paragraph of the Call").click()
+    # home lists paragraph 14 and the latest items too: wait for each page before reading it
+    expect(page.get_by_role("heading", level=1)).to_have_text("The REAIM Call to Action")
     page.get_by_role("link", name="Exchange of good practices and lessons learnt").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Paragraph 14"))
     expect(page.get_by_role("link", name="Red-teaming recognition models")).to_be_visible()
     expect(page.get_by_role("link", name="Operator trust in target recognition")).to_be_visible()
+    page.wait_for_load_state()
     assert "Restricted lesson on recognition" not in page.content()
     check(page)
     page.get_by_role("link", name="Red-teaming recognition models").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Red-teaming recognition models")  # the list has ¶21
     expect(page.get_by_role("link", name="¶21")).to_be_visible()  # from the item back to its paragraphs
     check(page)
 
@@ -271,6 +300,7 @@ def test_member_finds_material_by_paragraph_stakeholder_and_topic_on_a_phone(pag
     page.set_viewport_size({"width": 390, "height": 844})
 
     def fits_the_screen_and_passes_axe(page) -> None:
+        page.wait_for_load_state()  # measured with the stylesheet, which makes the page fit
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the screen
         assert_accessible(page)
 
