@@ -108,7 +108,7 @@ def build_world(app, items: int, rng: random.Random):
     from sqlalchemy import insert
 
     from webapp.db import session, unit_of_work
-    from webapp.models import Organisation, Submission, SubmissionKind, SubmissionStatus, Tier, User
+    from webapp.models import Organisation, Submission, SubmissionKind, SubmissionStatus, Tier, User, utcnow
     from webapp.models.submission import LifecycleStage, submission_paragraphs
     from webapp.models.user import AccountStatus
     from webapp.services import passwords, seeding
@@ -128,7 +128,9 @@ def build_world(app, items: int, rng: random.Random):
             authors = []
             for org in orgs:
                 user = User(name=f"Author {org.id}", email=f"author{org.id}@bench.example", password_hash=password_hash,
-                            organisation_id=org.id, status=AccountStatus.ACTIVE, clearance=Tier.CONFIDENTIAL)
+                            organisation_id=org.id, status=AccountStatus.ACTIVE, clearance=Tier.CONFIDENTIAL,
+                            # enrolled: a cleared account reads as such only then
+                            totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", second_factor_enrolled_at=utcnow())
                 db.add(user)
                 authors.append(user)
             reader = User(name="Reader", email="reader@bench.example", password_hash=password_hash,
