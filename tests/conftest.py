@@ -15,6 +15,8 @@ from webapp import create_app
 from webapp.db import Base, unit_of_work
 from webapp.models import AccountStatus, Organisation, SharingGroup, Tier, User, organisation_focal_points, utcnow
 from webapp.services import passwords, seeding
+from tests.totp_clock import CLOCK as TOTP_CLOCK
+from tests.totp_clock import fresh_code
 
 DEFAULT_PASSWORD = "orbit lantern quietly harvest"
 
@@ -74,6 +76,12 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _totp_clock_at_real_time():
+    """Every test starts with the TOTP clock at real time (a previous test may have moved it on)."""
+    TOTP_CLOCK.reset()
 
 
 @pytest.fixture
@@ -252,23 +260,14 @@ def csrf_token(client, path: str = "/sign-in") -> str:
 
 def totp_code(app, user: User) -> str:
     """The code `user`'s phone would show that the server still accepts: codes are single-use, so a user signed in
-    twice within one 30-second step gets the next step's code (accepted as clock drift), or waits for a fresh one."""
-    import time
-
+    twice within one 30-second step gets the next step's code (accepted as clock drift), and after that the test's
+    TOTP clock moves on a step (tests/totp_clock.py) instead of the test sleeping."""
     from webapp.db import session as db_session
-    from webapp.services.second_factor import DRIFT_STEPS
 
     with app.app_context():
         stored = db_session().get(User, user.id)
         secret, last = stored.totp_secret, stored.totp_last_counter
-    totp = pyotp.TOTP(secret)
-    while True:
-        now = int(time.time() // 30)
-        # never an earlier step: it could fall out of the window if a 30-second boundary passes meanwhile
-        for step in range(now, now + DRIFT_STEPS + 1):
-            if last is None or step > last:
-                return totp.generate_otp(step)
-        time.sleep(1)
+    return fresh_code(secret, last)[1]
 
 
 def sign_in(client, user: User, password: str = DEFAULT_PASSWORD):

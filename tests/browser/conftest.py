@@ -10,6 +10,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.totp_clock import phone_code
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # How long an action or an expect() may wait. `make test` runs the browser tests beside the gunicorn -w 4 test on
 # two cores, where one navigation has taken several seconds; expect()'s own default (5 s) failed there. A longer
@@ -136,24 +138,9 @@ def assert_accessible(page) -> None:
     )
 
 
-# By secret, not by user id: ids start again at 1 in every test (the tables are emptied), secrets do not, and a step
-# spent by the previous test's user 2 made this test's user 2 wait for a later one.
-_last_step: dict[str, int] = {}
-
-
 def current_code(user) -> str:
     """The TOTP code the person's phone would show now (pyotp); a step is used once, as the server demands."""
-    import time
-
-    import pyotp
-
-    while True:
-        now = int(time.time() // 30)
-        for step in (now, now + 1):
-            if step > _last_step.get(user.totp_secret, -1):
-                _last_step[user.totp_secret] = step
-                return pyotp.TOTP(user.totp_secret).generate_otp(step)
-        time.sleep(1)
+    return phone_code(user.totp_secret)
 
 
 def pass_second_factor(page, user) -> None:

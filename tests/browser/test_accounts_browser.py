@@ -6,11 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-import pyotp
-
 from tests.browser.conftest import assert_accessible, pass_second_factor, sign_out
 from tests.conftest import DEFAULT_PASSWORD
 from tests.smtp_server import body_text
+from tests.totp_clock import phone_code
 
 pytestmark = pytest.mark.browser
 
@@ -102,7 +101,7 @@ def test_register_verify_enrol_second_factor_reset_and_end_a_session(
     assert_accessible(page)
     secret = page.locator("code.totp-key").inner_text().strip()
     page.get_by_label("Current password").fill(FIRST_PASSWORD)
-    page.get_by_label("6-digit code from the app").fill(_fresh_code(secret))
+    page.get_by_label("6-digit code from the app").fill(phone_code(secret))
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     expect(page.locator("ul.recovery-codes li")).to_have_count(10)  # count() would not wait for the whole list
@@ -113,7 +112,7 @@ def test_register_verify_enrol_second_factor_reset_and_end_a_session(
     # 5. sign in with the second factor (a code of a later step: the enrolment spent its step)
     _sign_in(page, live_server, address, FIRST_PASSWORD)
     page.wait_for_url(re.compile(r".*/sign-in/second-factor.*"))
-    page.get_by_label("Code").fill(_fresh_code(secret))
+    page.get_by_label("Code").fill(phone_code(secret))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server + "/")
     expect(page.get_by_text("Signed in as Wanjiru Kamau.")).to_be_visible()
@@ -122,7 +121,7 @@ def test_register_verify_enrol_second_factor_reset_and_end_a_session(
     laptop = browser.new_context(locale="en-GB", timezone_id="UTC", user_agent="LaptopBrowser/1.0")
     laptop_page = laptop.new_page()
     _sign_in(laptop_page, live_server, address, FIRST_PASSWORD)
-    laptop_page.get_by_label("Code").fill(_fresh_code(secret))
+    laptop_page.get_by_label("Code").fill(phone_code(secret))
     laptop_page.get_by_role("button", name="Continue").click()
     laptop_page.wait_for_url(live_server + "/")
 
@@ -158,29 +157,13 @@ def test_register_verify_enrol_second_factor_reset_and_end_a_session(
     expect(page.get_by_role("alert")).to_have_text(
         "That e-mail address and password do not match an active account.")
     _sign_in(page, live_server, address, NEW_PASSWORD)
-    page.get_by_label("Code").fill(_fresh_code(secret))
+    page.get_by_label("Code").fill(phone_code(secret))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(live_server + "/")
     page.goto(live_server + "/account/security")
     expect(page.get_by_role("cell", name="Password reset through a mailed link")).to_be_visible()
     assert_accessible(page)
     visitor.close()
-
-
-_used_steps: set[tuple[str, int]] = set()
-
-
-def _fresh_code(secret: str) -> str:
-    """A code for a 30-second step not used yet (the server refuses a code twice)."""
-    import time
-
-    while True:
-        now = int(time.time() // 30)
-        for step in (now, now + 1):
-            if (secret, step) not in _used_steps and all(s < step for k, s in _used_steps if k == secret):
-                _used_steps.add((secret, step))
-                return pyotp.TOTP(secret).generate_otp(step)
-        time.sleep(1)
 
 
 def test_sign_in_form_by_keyboard_only(page, live_server, make_user):
