@@ -88,10 +88,10 @@ def parse_options(argv=None) -> argparse.Namespace:
                         default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "reaim-bench-pages")
     parser.add_argument("--rebuild", action="store_true", help="build even if a cached build matches")
     parser.add_argument("--quick", action="store_true",
-                        help="a smoke test: 300 items, threads of 20 and 40 posts, 1 round of 2 s runs")
+                        help="a smoke test: 300 items, threads of 20 and 40 posts, 1 round of 1 s runs")
     options = parser.parse_args(argv)
     if options.quick:
-        options.items, options.rounds, options.duration, options.thread_posts = 300, 1, 2.0, "20,40"
+        options.items, options.rounds, options.duration, options.thread_posts = 300, 1, 1.0, "20,40"
     options.posts = tuple(int(part) for part in options.thread_posts.split(","))
     if len(options.posts) != 2 or min(options.posts) < 2:
         parser.error("--thread-posts: two post counts, each at least 2")

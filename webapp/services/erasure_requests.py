@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from webapp import policy
 from webapp.db import unit_of_work
-from webapp.models import AccountStatus, ErasureRequest, Submission, User, utcnow
+from webapp.models import ErasureRequest, Submission, User, utcnow
 from webapp.models.erasure_request import AGREED, DECLINED, PENDING
 from webapp.policy import Viewer
 from webapp.policy.data_rights import can_decide_erasure_request, can_see_erasure_requests
 from webapp.services import Conflict, Forbidden, NotFound, ServiceError
 from webapp.services.audit import record
+from webapp.services.notification_events import active_admins
 from webapp.services.notifications import notify_users, register_target
 
 register_target(
@@ -25,11 +26,6 @@ register_target(
     title=lambda r: str(_l("Contributions of %(reference)s", reference=r.person.erased_ref or "")),
     endpoint="data_rights.erasure_request", url_args=lambda r: {"request_id": r.id},
 )
-
-
-def _admins(db: Session) -> list[User]:
-    return list(db.scalars(select(User).where(User.is_admin.is_(True), User.status == AccountStatus.ACTIVE,
-                                              User.erased_at.is_(None))))
 
 
 def open_request(db: Session, actor: Viewer, person: User, *, reason: str = "") -> ErasureRequest:
@@ -43,7 +39,7 @@ def open_request(db: Session, actor: Viewer, person: User, *, reason: str = "") 
     request.person = person
     record(db, actor.user_id, "erasure_request.opened", "erasure_request", request.id,
            reference=person.erased_ref, organisation_id=person.organisation_id)
-    answering = [fp for fp in focal_points(db, person.organisation_id) if fp.id != person.id] or _admins(db)
+    answering = [fp for fp in focal_points(db, person.organisation_id) if fp.id != person.id] or active_admins(db)
     notify_users(db, answering, "erasure_request", request, actor_id=actor.user_id)
     return request
 
@@ -93,5 +89,5 @@ def decide(actor: Viewer, request_id: int, *, agree: bool, note: str = "") -> Er
         record(db, actor.user_id, "erasure_request.agreed" if agree else "erasure_request.declined",
                "erasure_request", request.id, reference=request.person.erased_ref,
                by="focal_point" if by_focal_point else "administrator", note=note, **counts)
-        notify_users(db, _admins(db), "erasure_request_answered", request, actor_id=actor.user_id)
+        notify_users(db, active_admins(db), "erasure_request_answered", request, actor_id=actor.user_id)
     return request

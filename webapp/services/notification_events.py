@@ -29,6 +29,14 @@ def _active(stmt):
     return stmt.where(User.status == AccountStatus.ACTIVE).order_by(User.id)
 
 
+def active_admins(db: Session, *, besides: int | None = None) -> list[User]:
+    """The administrators who can act now (active, not erased), by id; `besides` leaves one person out."""
+    stmt = select(User).where(User.is_admin.is_(True), User.erased_at.is_(None))
+    if besides is not None:
+        stmt = stmt.where(User.id != besides)
+    return list(db.scalars(_active(stmt)))
+
+
 # ---------------------------------------------------------------- archive workflow
 
 
@@ -75,7 +83,7 @@ def registration_recipients(db: Session, user: User) -> list[User]:
     """Who is told of a registration: the admins and the focal points of the person's organisation."""
     from webapp.services.organisations import focal_points
 
-    admins = list(db.scalars(_active(select(User).where(User.is_admin.is_(True), User.id != user.id))))
+    admins = active_admins(db, besides=user.id)
     known = {admin.id for admin in admins}
     return admins + [fp for fp in focal_points(db, user.organisation_id) if fp.id not in known and fp.id != user.id]
 
