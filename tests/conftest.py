@@ -41,6 +41,8 @@ def _database_url(tmp_path_factory) -> str:
     with admin.connect() as conn:
         if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not wait for each commit's WAL flush; a crash of the server would lose it anyway.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
 
@@ -110,19 +112,22 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
-def _truncate_all(engine) -> None:
+def _empty_all_tables(engine) -> None:
+    """Delete every row, children first, and start every id sequence again at 1.
+
+    DELETE, not TRUNCATE, on PostgreSQL too: TRUNCATE makes new files for each of the 46 tables and their indexes,
+    150 ms per test on a quiet machine and seconds under load, where DELETE of a test's few rows takes 10 ms. On
+    SQLite foreign keys stay on (a PRAGMA inside the transaction would be a no-op, and one outside it would leave
+    the pooled connection without foreign keys)."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.connect() as conn:
+        for name in tables:
+            conn.execute(text(f'DELETE FROM "{name}"'))
         if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in tables) + " RESTART IDENTITY CASCADE"))
-            conn.commit()
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
         else:
-            # Tables are emptied children first, so foreign keys stay on (a PRAGMA inside the transaction would be
-            # a no-op, and one outside it would leave the pooled connection without foreign keys).
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))
-            conn.commit()
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        conn.commit()
 
 
 @pytest.fixture
@@ -143,7 +148,7 @@ def app(database_url, tmp_path):
             "SESSION_COOKIE_SECURE": False,
         }
     )
-    _truncate_all(application.extensions["db_engine"])
+    _empty_all_tables(application.extensions["db_engine"])
     with application.app_context():
         seeding.load_reference_data()
     yield application

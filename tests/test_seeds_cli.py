@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import _truncate_all, csrf_token
+from tests.conftest import _empty_all_tables, csrf_token
 from webapp import create_app
 from webapp.db import session
 from webapp.models import CallParagraph, Organisation, StakeholderType, Submission, SubmissionStatus, Tier, User
@@ -41,7 +41,7 @@ def fresh_app(tmp_path):
 @pytest.fixture
 def emptied_app(app):
     """The test database (SQLite or PostgreSQL) with every table emptied, reference data included."""
-    _truncate_all(app.extensions["db_engine"])
+    _empty_all_tables(app.extensions["db_engine"])
     return app
 
 

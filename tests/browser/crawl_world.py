@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from tests.browser.conftest import serving
 
-from tests.conftest import DEFAULT_PASSWORD, _truncate_all
+from tests.conftest import DEFAULT_PASSWORD, _empty_all_tables
 from tests.dialogue_helpers import make_post, make_round, make_thread, viewer
 from webapp import create_app
 from webapp.db import session, unit_of_work
@@ -92,7 +92,7 @@ def served_demo_world(database_url: str, tmp: Path) -> Iterator[tuple[object, st
         "SEARCH_INDEX_DIR": str(tmp / "search-index"), "MAIL_OUTBOX_FILE": str(tmp / "mail.log"),
         "JOBS_BACKEND": "immediate", "RATELIMIT_ENABLED": False, "SESSION_COOKIE_SECURE": False,
     })
-    _truncate_all(app.extensions["db_engine"])
+    _empty_all_tables(app.extensions["db_engine"])
     with app.app_context():
         seeding.load_reference_data()
     personas = build_demo_world(app)
@@ -100,5 +100,5 @@ def served_demo_world(database_url: str, tmp: Path) -> Iterator[tuple[object, st
         with serving(app) as base:  # waits for the requests in flight before the database is emptied
             yield app, base, personas
     finally:
-        _truncate_all(app.extensions["db_engine"])
+        _empty_all_tables(app.extensions["db_engine"])
         app.extensions["db_engine"].dispose()
