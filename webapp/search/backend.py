@@ -148,10 +148,12 @@ class Snapshot(ABC):
     # lines); False when they pre-filter coarsely and the service asks the database.
     authorizes: bool = False
 
-    def counted_page(self, query: Any, filters: Any, sort: str, first: int, per_page: int) -> CountedPage | None:
+    def counted_page(self, query: Any, filters: Any, sort: str, first: int, per_page: int,
+                     excluded_rounds: frozenset[int] = frozenset()) -> CountedPage | None:
         """The page `first`..`first + per_page` in `sort` order (relevance: score, then newest, then key; newest
-        and oldest: date, then key), the total and the facet counts, all under the reader's access and `filters`;
-        None when the backend cannot (the service then counts what matching() returns)."""
+        and oldest: date, then key), the total and the facet counts, all under the reader's access and `filters`,
+        leaving out every document of the rounds `excluded_rounds` (the service's small-cell rule for a filter by
+        type or country); None when the backend cannot (the service then counts what matching() returns)."""
         return None
 
     @abstractmethod

@@ -92,20 +92,24 @@ def _passes(info: DocInfo, filters: Filters, start: int | None, end: int | None)
     return True
 
 
-def _small_cell_rounds(db: Session, viewer: Viewer, round_ids: set[int]) -> frozenset[int]:
-    """The rounds among the results whose counts by stakeholder type or country the small-cell rule protects."""
+def _small_cell_rounds(db: Session, viewer: Viewer, round_ids: set[int] | None) -> frozenset[int]:
+    """The rounds among `round_ids` (None: among every round) whose counts by stakeholder type or country the
+    small-cell rule protects for `viewer`."""
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
     from webapp.models import DialogueRound
     from webapp.policy.small_cells import rounds_under_the_rule
 
-    ids = sorted(round_id for round_id in round_ids if round_id is not None)
-    if not ids:
-        return frozenset()
-    rounds = db.scalars(select(DialogueRound).where(DialogueRound.id.in_(ids))
-                        .options(selectinload(DialogueRound.facilitators)))
-    return rounds_under_the_rule(viewer, rounds)
+    # Only a Chatham House or hidden-roster round can be under the rule (small_cells_apply): the others are not
+    # loaded, so "every round" is the few such rounds.
+    stmt = select(DialogueRound).where(DialogueRound.chatham_house | DialogueRound.hidden_roster)
+    if round_ids is not None:
+        ids = sorted(round_id for round_id in round_ids if round_id is not None)
+        if not ids:
+            return frozenset()
+        stmt = stmt.where(DialogueRound.id.in_(ids))
+    return rounds_under_the_rule(viewer, db.scalars(stmt.options(selectinload(DialogueRound.facilitators))))
 
 
 def _count_facets(infos: list[DocInfo]) -> list[FacetCount]:
@@ -126,6 +130,21 @@ def _count_facets(infos: list[DocInfo]) -> list[FacetCount]:
 
 def _protected_rounds(db: Session, viewer: Viewer, counts: list[FacetCount]) -> frozenset[int]:
     return _small_cell_rounds(db, viewer, {c.round_id for c in counts if c.facet in ("stakeholder", "country")})
+
+
+def _by_type(filters: Filters) -> bool:
+    """Is this a filter by stakeholder type or country (a count by type too, under the small-cell rule)?"""
+    return bool(filters.stakeholder or filters.country)
+
+
+def _excluded_by_type(db: Session, viewer: Viewer, filters: Filters) -> frozenset[int]:
+    """The rounds whose documents a search must leave out before counting, known before any match: under a
+    filter by type or country, every round the small-cell rule protects for this viewer (only the filtered round
+    when there is one) — what _Run.authorized finds among its candidates' rounds, as their rounds are among
+    these; nothing otherwise. A round the viewer may not read counts too: its synthesis may be readable."""
+    if not _by_type(filters):
+        return frozenset()
+    return _small_cell_rounds(db, viewer, None if filters.round_id is None else {filters.round_id})
 
 
 def _facets(counts: list[FacetCount], small_cell_rounds: frozenset[int] = frozenset()) -> dict[str, list[FacetValue]]:
@@ -163,7 +182,7 @@ class _Run:
     def authorized(self, parsed, filters: Filters) -> list[tuple[Any, DocInfo]]:
         start, end = filters.epoch_range()
         candidates = [(h, i) for h, i in self.snap.matching(parsed, self.access) if _passes(i, filters, start, end)]
-        if filters.stakeholder or filters.country:
+        if _by_type(filters):
             # A filter by type or country is a count by type too (its total is the facet's figure): a round whose
             # figures by type the small-cell rule protects for this viewer matches no such filter, as it adds to
             # no such facet — else "stakeholder=private_sector" would tell whether a company spoke in a hidden roster.
@@ -283,16 +302,15 @@ def _search(db: Session, viewer: Viewer, request: SearchRequest, backend, parsed
     with backend.snapshot(Reader(db, viewer)) as snap:
         run = _Run(db, viewer, snap, backend)
         first = (request.page - 1) * request.per_page
-        # A filter by stakeholder type or country must leave out the rounds the small-cell rule protects for this
-        # viewer (see _Run.authorized); the backend's counting statement does not know them, so count here.
-        by_type = bool(request.filters.stakeholder or request.filters.country)
-        counted = None if by_type else snap.counted_page(parsed, request.filters, request.sort, first,
-                                                         request.per_page)
+        excluded = _excluded_by_type(db, viewer, request.filters)
+        counted = snap.counted_page(parsed, request.filters, request.sort, first, request.per_page, excluded)
         if counted is not None:  # counted, faceted and paged in the backend's statement
             total, page, counts = counted.total, counted.page, counted.counts
         else:
             total, page, counts = _count_here(snap, run, parsed, request, first)
-        facets = _facets(counts, _protected_rounds(db, viewer, counts))
+        # Under a filter by type or country, the rounds `excluded` holds are every protected round the counts
+        # could name, so the facets need no second look-up (_facets only asks whether a count's round is in it).
+        facets = _facets(counts, excluded if _by_type(request.filters) else _protected_rounds(db, viewer, counts))
         # Only the authorized total decides whether to suggest, so the decision itself reveals nothing.
         suggestion = run.suggestion(request.text, request.filters) if total < SUGGEST_BELOW else None
         hits = _present(db, viewer, backend, parsed, page)

@@ -80,10 +80,12 @@ class PostgresSnapshot(Snapshot):
         with reading.planner_settings(self.connection):
             return self.connection.execute(stmt).all()
 
-    def counted_page(self, query: PgQuery, filters, sort: str, first: int, per_page: int) -> CountedPage | None:
+    def counted_page(self, query: PgQuery, filters, sort: str, first: int, per_page: int,
+                     excluded_rounds: frozenset[int] = frozenset()) -> CountedPage | None:
         if self.reader is None:
             return None
-        stmt = reading.counted_page_statement(self.reader.viewer, query.sql(), filters, sort, first, per_page)
+        stmt = reading.counted_page_statement(self.reader.viewer, query.sql(), filters, sort, first, per_page,
+                                              excluded_rounds)
         return reading.read_counted_page(self._execute(stmt)[0])
 
     def matching(self, query: PgQuery, access: AccessKey | None) -> list[tuple[str, DocInfo]]:

@@ -125,10 +125,16 @@ def terms_documents_statement(viewer, terms: list[str], queries: list[str]):
 _NO_ROUND = cast(null(), Integer)
 
 
-def counted_page_statement(viewer, query, filters, sort: str, first: int, per_page: int):
-    """One statement: (total, facet count rows, page rows) of the authorized matches of the tsquery `query`."""
-    match = _D.vector.op("@@")(query)
-    condition = match if (extra := filter_clause(filters)) is None else and_(match, extra)
+def counted_page_statement(viewer, query, filters, sort: str, first: int, per_page: int,
+                           excluded_rounds: frozenset[int] = frozenset()):
+    """One statement: (total, facet count rows, page rows) of the authorized matches of the tsquery `query`,
+    no document of the rounds `excluded_rounds` among them."""
+    conditions = [_D.vector.op("@@")(query)]
+    if (extra := filter_clause(filters)) is not None:
+        conditions.append(extra)
+    if excluded_rounds:  # a document of no round (NULL) is in no excluded round: NOT IN alone would drop it
+        conditions.append(or_(_D.round_id.is_(None), _D.round_id.not_in(sorted(excluded_rounds))))
+    condition = and_(*conditions)
     score = func.ts_rank_cd(_D.vector, query, 1) if sort == "relevance" else literal(0.0)
     matched = visible_documents(viewer, condition, score.label("score")).cte("matched")
     m = matched.c
