@@ -1,6 +1,8 @@
 """Administration: verification, roles, clearance, sharing groups, deactivation — every action audited once."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -273,9 +275,11 @@ def test_audit_log_lists_paginates_and_filters(app, admin, admin_client, make_us
     first = _text(admin_client.get("/admin/audit"))
     assert first.count("<code>test.filler</code>") == 50
     assert 'rel="next"' in first and 'rel="prev"' not in first
-    second = _text(admin_client.get("/admin/audit?page=2"))
+    older = re.search(r'<a href="([^"]+)" rel="next">', first).group(1).replace("&amp;", "&")
+    assert "before=" in older
+    second = _text(admin_client.get(older))
     assert "<code>test.filler</code>" in second and "<code>user.roles_changed</code>" in second
-    assert 'rel="prev"' in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
     filtered = _text(admin_client.get("/admin/audit?action=user.roles"))
     assert "<code>user.roles_changed</code>" in filtered and "test.filler" not in filtered.split("<tbody>")[1]
     assert "Ada Admin" in filtered and "127.0.0.1" in filtered
@@ -283,11 +287,12 @@ def test_audit_log_lists_paginates_and_filters(app, admin, admin_client, make_us
     assert "No events." in wildcard  # '%' is a literal character, not a wildcard
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "100001", "99999999999999999999"])
-def test_audit_log_bad_page(admin_client, page):
-    response = admin_client.get(f"/admin/audit?page={page}")
-    assert response.status_code == 400
-    assert "Page numbers are whole numbers from 1." in _text(response)
+@pytest.mark.parametrize("cursor", ["-1", "abc", "1.5", "100001x", "99999999999999999999", str(2**31)])
+def test_audit_log_bad_cursor(admin_client, cursor):
+    for name in ("before", "after"):
+        response = admin_client.get(f"/admin/audit?{name}={cursor}")
+        assert response.status_code == 400
+        assert "this position is not an event number" in _text(response)
 
 
 # ------------------------------------------------------------------ who may use /admin

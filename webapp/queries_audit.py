@@ -21,8 +21,9 @@ from webapp.policy.audit import (
     subject_round_id,
 )
 
-# Fewest rows read at once while looking for a page's listed rows.
+# Fewest and most rows read at once while looking for a page's listed rows.
 MIN_SCAN = 50
+MAX_SCAN = 1000
 
 
 @dataclass(frozen=True)
@@ -144,32 +145,68 @@ def _rows(db: Session, viewer: Viewer, events: list[AuditEvent]) -> list[AuditRo
     return rows
 
 
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the log and the cursors of its neighbours: `older` for ?before=, `newer` for ?after= (None: no
+    listed row that way)."""
+
+    rows: list[AuditRow]
+    older: int | None = None
+    newer: int | None = None
+
+
+def _scan(db: Session, viewer: Viewer, stmt, wanted: AuditFilter, *, count: int, below: int | None = None,
+          above: int | None = None) -> list[AuditEvent]:
+    """Up to `count` listed events nearest a cursor: newest first with ids below `below` (None: from the newest),
+    or oldest first with ids above `above`. Reads forward from the cursor in batches (keyset, never an offset), so
+    the cost depends on how many rows are left out near it, not on how deep in the log it is."""
+    ascending = above is not None
+    bound = above if ascending else below
+    stmt = stmt.order_by(AuditEvent.id.asc() if ascending else AuditEvent.id.desc())
+    found: list[AuditEvent] = []
+    size = max(count, MIN_SCAN)
+    while len(found) < count:
+        batch = stmt
+        if bound is not None:
+            batch = batch.where(AuditEvent.id > bound if ascending else AuditEvent.id < bound)
+        events = list(db.scalars(batch.limit(size)))
+        found += _listed(db, viewer, events, actor_needed=wanted.actor_ids is not None)
+        if len(events) < size:
+            break
+        bound = events[-1].id
+        # A long run of left-out rows costs few statements: each further batch is larger.
+        size = max(count - len(found), min(size * 2, MAX_SCAN))
+    return found[:count]
+
+
 def audit_page(
-    db: Session, viewer: Viewer, *, page: int, per_page: int = 50, action: str | None = None,
-    wanted: AuditFilter | None = None,
-) -> tuple[list[AuditRow], bool]:
-    """Newest audit events first (filtered as asked), each with what `viewer` may see of it; and whether an older
-    page exists.
+    db: Session, viewer: Viewer, *, before: int | None = None, after: int | None = None, per_page: int = 50,
+    action: str | None = None, wanted: AuditFilter | None = None,
+) -> AuditPage:
+    """Newest audit events first (filtered as asked), each with what `viewer` may see of it: the page just older
+    than event id `before`, the page just newer than event id `after`, or the newest page.
 
     Rows the policy does not list to the reader (an act above her reading level of an item: tear lines; asked for
     one person, an act whose actor she may not see) are left out BEFORE paging, so neither a row, nor the number
-    of rows on a page, nor the existence of an older page tells that they exist."""
+    of rows on a page, nor the existence of an older or newer page tells that they exist. A cursor is a position
+    between ids, not a reference to a row: one at a hidden or missing row's id gives the page a cursor anywhere
+    between the listed rows around it gives."""
     wanted = wanted or AuditFilter(action=action, kind="all")
-    stmt = policy.visible(_filtered(select(AuditEvent).order_by(AuditEvent.id.desc()), wanted), viewer, AuditEvent)
-    skip, shown, offset = (page - 1) * per_page, [], 0
-    while len(shown) <= per_page:
-        # Enough rows for the page and the question "is there an older one?" if nothing is left out.
-        size = max(skip + per_page + 1 - len(shown), MIN_SCAN)
-        events = list(db.scalars(stmt.limit(size).offset(offset)))
-        for event in _listed(db, viewer, events, actor_needed=wanted.actor_ids is not None):
-            if skip:
-                skip -= 1
-            else:
-                shown.append(event)
-        if len(events) < size:
-            break
-        offset += size
-    return _rows(db, viewer, shown[:per_page]), len(shown) > per_page
+    stmt = policy.visible(_filtered(select(AuditEvent), wanted), viewer, AuditEvent)
+    if after is not None:
+        newer = _scan(db, viewer, stmt, wanted, count=per_page + 1, above=after)
+        if len(newer) > per_page:
+            shown = newer[:per_page][::-1]
+            older = _scan(db, viewer, stmt, wanted, count=1, below=shown[-1].id)
+            return AuditPage(_rows(db, viewer, shown), older=shown[-1].id if older else None, newer=shown[0].id)
+        before = None  # less than a page is newer: the newest page (what "Newer" from the second page shows)
+    older = _scan(db, viewer, stmt, wanted, count=per_page + 1, below=before)
+    shown = older[:per_page]
+    newer = None
+    if before is not None and _scan(db, viewer, stmt, wanted, count=1, above=shown[0].id if shown else before - 1):
+        # Nothing listed below the cursor: every listed row is newer, and the page just newer is the oldest one.
+        newer = shown[0].id if shown else 0
+    return AuditPage(_rows(db, viewer, shown), older=shown[-1].id if len(older) > per_page else None, newer=newer)
 
 
 def people_matching(db: Session, viewer: Viewer, text: str) -> tuple[int, ...]:

@@ -13,15 +13,19 @@ from webapp import queries_audit
 from webapp.audit_phrases import PHRASES, sentence
 from webapp.auth import admin_required, current_viewer
 from webapp.db import session
-from webapp.views.admin import _page_argument, bp
+from webapp.ids import parse_number
+from webapp.views.admin import bp
 
 
 @bp.get("/audit")
 @admin_required
 def audit():
-    """The audit log, newest first: changes or reads, filtered by person, action and date (a GET form)."""
-    page = _page_argument()
+    """The audit log, newest first: changes or reads, filtered by person, action and date (a GET form); Older and
+    Newer links carry the id next to which the next page starts (?before=, ?after=), so every page costs the same."""
     args = request.args
+    before, after = _cursor_argument("before"), _cursor_argument("after")
+    if before is not None and after is not None:
+        abort(400, description=_("Ask for older or newer events, not both."))
     action = (args.get("action") or "").strip()[:64] or None
     person = (args.get("person") or "").strip()[:120]
     kind = args.get("kind") or "changes"
@@ -35,12 +39,24 @@ def audit():
         action=action, kind=kind, since=since, until=until,
         actor_ids=queries_audit.people_matching(db, viewer, person) if person else None,
     )
-    rows, has_next = queries_audit.audit_page(db, viewer, page=page, wanted=wanted)
+    found = queries_audit.audit_page(db, viewer, before=before, after=after, wanted=wanted)
     filters = {"action": action, "person": person or None, "kind": kind, "since": args.get("since") or None,
                "until": args.get("until") or None}
-    return render_template("admin/audit.html", rows=rows, has_next=has_next, page=page, filters=filters,
+    return render_template("admin/audit.html", rows=found.rows, older=found.older, newer=found.newer, filters=filters,
                            action=action or "", person=person, kind=kind, since=since, until=until,
                            actions=sorted(PHRASES), audit_sentence=sentence)
+
+
+def _cursor_argument(name: str) -> int | None:
+    """?before= or ?after=: an event id from the pager's links (any number 0..MAX_ID: a position in the log, which
+    need not be a row the reader sees, so no 404 tells whether it exists), None when empty, else 400."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    number = parse_number(raw)
+    if number is None:
+        abort(400, description=_("Use the Newer and Older links of the log: this position is not an event number."))
+    return number
 
 
 def _date_argument(name: str):
