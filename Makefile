@@ -64,10 +64,10 @@ html-checker-deps:
 
 ## test: install everything, then run every test (unit, integration, browser, slow) but the cluster test, which
 ## needs PostgreSQL and Redis (make test-cluster)
-test: install browser-deps html-checker-deps bench-deps
+test: install browser-deps html-checker-deps bench-deps proxy-deps
 	$(BIN)/pytest -n 2 --dist loadfile -q -m "not cluster"
 
-test-fast: install
+test-fast: install proxy-deps
 	$(BIN)/pytest -n 2 --dist loadfile -q -m "not browser and not slow and not cluster"
 
 test-browser: install browser-deps html-checker-deps
@@ -77,7 +77,7 @@ test-slow: install bench-deps
 	$(BIN)/pytest -q -m "slow and not cluster"
 
 ## test-postgres: the suite against PostgreSQL (TEST_DATABASE_URL, default: this machine's local server)
-test-postgres: install
+test-postgres: install proxy-deps bench-deps
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	  $(BIN)/pytest -n 2 --dist loadfile -q -m "not browser and not cluster"
 

@@ -69,12 +69,21 @@ def pytest_generate_tests(metafunc):
 _NO_BACKEND = "unavailable"
 
 
+def _database_engine() -> str:
+    """The database engine of this test run: "postgresql" or "sqlite"."""
+    return "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Drop the tests pytest_generate_tests found no backend for."""
+    """Drop the tests pytest_generate_tests found no backend for, and those `@pytest.mark.databases(...)` keeps to
+    another database engine (deselected, not skipped: they were not run, so they must not count as passed)."""
     kept, dropped = [], []
+    engine = _database_engine()
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        (dropped if params.get("search_backend") == _NO_BACKEND else kept).append(item)
+        databases = item.get_closest_marker("databases")
+        elsewhere = databases is not None and engine not in databases.args
+        (dropped if params.get("search_backend") == _NO_BACKEND or elsewhere else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
