@@ -36,18 +36,23 @@ ITERATIONS = 6  # per writer: bounded by count and by time
 PASSWORD = "a long enough test password 42"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _last_step: dict[str, int] = {}
+# Two writer threads sign the same reviewer in at once: without the lock both could take the same step, and the
+# server rightly refuses the second as a replay (a 401 that failed a CI rehearsal).
+_last_step_lock = threading.Lock()
 
 
 def _fresh_code(email: str) -> str:
-    """A TOTP code of a step not yet used by this account (the server refuses a replayed step)."""
+    """A TOTP code of a step not yet used by this account (the server refuses a replayed step). The servers here
+    are gunicorn processes on real time, so this waits for a fresh step rather than moving a test clock."""
     import pyotp
 
     while True:
         now = int(time.time() // 30)
-        for step in (now, now + 1):
-            if step > _last_step.get(email, -1):
-                _last_step[email] = step
-                return pyotp.TOTP(TOTP_SECRET).generate_otp(step)
+        with _last_step_lock:
+            for step in (now, now + 1):
+                if step > _last_step.get(email, -1):
+                    _last_step[email] = step
+                    return pyotp.TOTP(TOTP_SECRET).generate_otp(step)
         time.sleep(1)
 
 SETUP = textwrap.dedent("""

@@ -51,12 +51,32 @@ def load(app: Flask) -> Identity:
     return load(app)
 
 
+# How often problems() reads again when another process committed to the index while it was reading.
+_READ_ATTEMPTS = 5
+
+
 def problems(app: Flask, backend: SearchBackend, identity: Identity | None = None) -> list[dict]:
-    """What is out of step between the index's stamp and this database ([] when in step or not applicable)."""
+    """What is out of step between the index's stamp and this database ([] when in step or not applicable).
+    `identity` is given by a caller that holds the index write lock, so nothing moves while it compares."""
     if not backend.keeps_separate_index:
         return []
-    identity = identity or load(app)
+    if identity is not None:
+        return _compare(backend.index_stamp(), identity)
+    # Without the lock another worker may commit between the two reads: read the database first and the index
+    # after a commit, and the index looks "ahead" of a database that is merely read a moment too early (a reader
+    # got a 503 "restored from a backup?" under a write storm). The database is bumped before the index, so a
+    # database row read between two equal reads of the stamp was read while the index stood at that stamp.
     stamp = backend.index_stamp()
+    for _attempt in range(_READ_ATTEMPTS):
+        identity = load(app)
+        again = backend.index_stamp()
+        if again == stamp:
+            break
+        stamp = again
+    return _compare(stamp, identity)
+
+
+def _compare(stamp: IndexStamp | None, identity: Identity) -> list[dict]:
     if stamp is None:  # new, or written before stamps existed: in step while nothing (but a failed commit) was
         if identity.position <= 1:
             return []
