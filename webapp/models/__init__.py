@@ -30,6 +30,7 @@ from webapp.models.submission import (
     submission_paragraphs,
 )
 from webapp.models.submission_revision import SubmissionRevision
+from webapp.models.submission_translation import SubmissionTranslation
 from webapp.models.thread import Thread
 from webapp.models.declassification import ScheduledRelease, TierProposal
 from webapp.models.thread_pseudonym import ThreadPseudonym
@@ -77,6 +78,7 @@ __all__ = [
     "Submission",
     "SubmissionKind",
     "SubmissionRevision",
+    "SubmissionTranslation",
     "SubmissionStatus",
     "Thread",
     "ThreadPseudonym",

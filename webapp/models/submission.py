@@ -12,6 +12,7 @@ from webapp.models.call_paragraph import CallParagraph
 from webapp.models.organisation import Organisation
 from webapp.models.sharing_group import SharingGroup
 from webapp.models.submission_revision import SubmissionRevision
+from webapp.models.submission_translation import SubmissionTranslation
 from webapp.models.types import Tier, TierType, UTCDateTime, utcnow
 from webapp.models.user import User
 
@@ -107,6 +108,8 @@ class Submission(Base):
 
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # The language the item was written in (one of LANGUAGES); translations into the others are separate rows.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Tear lines (DESIGN.md rule 10): Markdown field name → tier code for the sections the author marked above the
     # item's tier. A section missing here has the item's tier; a section is read at max(item tier, its tier), so
@@ -191,6 +194,12 @@ class Submission(Base):
         back_populates="submission",
         order_by="SubmissionRevision.number",
         cascade="all, delete-orphan",
+    )
+    # Every translation, whatever its review state: read them through queries_archive.translations (policy);
+    # the search source loads them to index the published ones.
+    translations: Mapped[list[SubmissionTranslation]] = relationship(
+        back_populates="submission", order_by="SubmissionTranslation.id", cascade="all, delete-orphan",
+        lazy="raise_on_sql",
     )
 
     @property
