@@ -291,3 +291,4 @@ from webapp.policy import groups  # noqa: E402,F401  (registers the sharing grou
 from webapp.policy import accounts  # noqa: E402,F401  (accounts as notification targets)
 from webapp.policy import organisations  # noqa: E402,F401  (focal points, profiles, the directory)
 from webapp.policy import data_rights  # noqa: E402,F401  (erasure requests: the organisation answers)
+from webapp.policy import translations  # noqa: E402,F401  (translations of archive items)

@@ -54,6 +54,23 @@ def revision_pending(db: Session, submission: Submission, *, actor_id: int | Non
                         may=lambda viewer: can_review_revision(viewer, submission, revision))
 
 
+def translation_pending(db: Session, submission: Submission, translation, *, actor_id: int | None) -> int:
+    """A proposed translation → the reviewers who may review it (who read every section of it)."""
+    from webapp.policy.translations import can_review_translation
+
+    reviewers = db.scalars(_active(select(User).where(User.is_facilitator.is_(True))))
+    return notify_users(db, reviewers, "translation_pending", submission, actor_id=actor_id,
+                        may=lambda viewer: can_review_translation(viewer, submission, translation))
+
+
+def translation_decided(db: Session, submission: Submission, translation, event: str, *,
+                        actor_id: int | None) -> bool:
+    """A translation published or returned → its translator."""
+    if translation.author_id == actor_id:
+        return False
+    return notify_user(db, translation.author_id, event, submission)
+
+
 def submission_decided(db: Session, submission: Submission, event: str, *, actor_id: int | None) -> bool:
     """Returned (with the comments) or published → the author."""
     if submission.author_id == actor_id:

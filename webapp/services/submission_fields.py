@@ -33,7 +33,8 @@ KEYWORD_MAX = 60
 KEYWORDS_MAX_COUNT = 20
 KEY_POINT_MAX = 5000
 
-COMMON_KEYS = frozenset({"title", "summary", "keywords", "paragraphs", "tier", "sharing_group_id", "section_tiers"})
+COMMON_KEYS = frozenset({"title", "summary", "keywords", "paragraphs", "tier", "sharing_group_id", "section_tiers",
+                         "language"})
 KIND_KEYS: dict[SubmissionKind, frozenset[str]] = {
     SubmissionKind.LESSON_LEARNT: frozenset(
         MARKDOWN_FIELDS[SubmissionKind.LESSON_LEARNT]
@@ -249,6 +250,8 @@ def apply_fields(
         check_clearance=not keep_audience,
     )
     submission.paragraphs = _paragraphs(db, data.get("paragraphs"))
+    if "language" in data:  # without the key the item keeps its language
+        submission.language = parse_language(data["language"])
     submission.title = title
     submission.summary = "".join(ch for ch in summary if ch in "\n\t" or ord(ch) >= 32)
     submission.keywords = _keywords(data.get("keywords"))
@@ -271,6 +274,16 @@ def apply_fields(
         submission.effective_date = _date(data.get("effective_date"))
         submission.policy_version = clean_plain(str(data.get("policy_version") or ""), 40)
         submission.link = _link(data.get("link"))
+
+
+def parse_language(value: Any) -> str:
+    """One of the platform's languages (LANGUAGES), or a clear refusal."""
+    from flask import current_app
+
+    code = str(value or "").strip()
+    if code not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose one of the platform's languages."))
+    return code
 
 
 def clean_key_points(value: Mapping[str, str]) -> dict[str, str]:
