@@ -105,9 +105,14 @@ class Document:
     title: str
     body: str
     keywords: str = ""
+    # The language the title and body are written in, and the text of each readable translation (issue 13) as
+    # (language, text) pairs: a backend that stems per language analyses each in its own language.
+    language: str = "en"
+    translations: tuple[tuple[str, str], ...] = ()
 
     def as_fields(self) -> dict[str, Any]:
-        return {"info": self.info, "title": self.title, "body": self.body, "keywords": self.keywords}
+        return {"info": self.info, "title": self.title, "body": self.body, "keywords": self.keywords,
+                "language": self.language, "translations": self.translations}
 
 
 @dataclass(frozen=True)
@@ -326,7 +331,8 @@ def fingerprint(document: Document) -> str:
     raw = json.dumps(
         [info.key, info.kind, info.date, info.tier, info.group_id, info.organisation_id, list(info.paragraphs),
          info.stakeholder, info.stage, info.country, info.round_id, document.title, document.body,
-         document.keywords],
+         document.keywords, *([document.language, [list(pair) for pair in document.translations]]
+                              if document.translations or document.language != "en" else [])],
         ensure_ascii=False,
     )
     return hashlib.blake2b(raw.encode("utf-8"), digest_size=12).hexdigest()

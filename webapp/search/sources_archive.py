@@ -10,7 +10,9 @@ from webapp.models import Organisation, Submission
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.policy import Viewer
 from webapp.policy.archive import shows_author
+from webapp.models.submission import section_tier_of
 from webapp.policy.sections import readable_sections, reading_level, reading_level_clause
+from webapp.policy.translations import indexable_with_item, readable_translation_sections
 from webapp.search import sources
 from webapp.search.backend import DocInfo, Document, iter_chunks, variant_key
 from webapp.search.links import link
@@ -27,6 +29,7 @@ def _options():
     return (
         joinedload(Submission.author_organisation).joinedload(Organisation.stakeholder_type),
         selectinload(Submission.paragraphs),
+        selectinload(Submission.translations),
     )
 
 
@@ -41,6 +44,29 @@ def _body(submission, sections: tuple[str, ...] | None = None) -> str:
     if submission.key_points:
         parts += [str(value) for _key, value in sorted(submission.key_points.items())]
     return "\n\n".join(part for part in parts if part.strip())
+
+
+def _translation_text(translation, sections) -> str:
+    """A translation's title, summary and the given sections (those of the reading level, tear lines)."""
+    parts = [translation.title or "", translation.summary or ""]
+    parts += [(translation.sections or {}).get(name) or "" for name in sections]
+    return "\n\n".join(part for part in parts if part.strip())
+
+
+def _translations(submission: Submission, level=None) -> tuple[tuple[str, str], ...]:
+    """(language, text) of each published translation whose words may find the item (policy.translations),
+    with the sections of reading level `level` (default: the item's tier): each section at the higher of its tier
+    when translated and now, as the page reads it."""
+    level = submission.tier if level is None else level
+    found = []
+    for translation in submission.translations:
+        if not indexable_with_item(submission, translation):
+            continue
+        names = [name for name in MARKDOWN_FIELDS[submission.kind]
+                 if submission.section_tier(name) <= level
+                 and section_tier_of(translation.tier, translation.section_tiers, name) <= level]
+        found.append((translation.language, _translation_text(translation, names)))
+    return tuple(found)
 
 
 def _info(submission: Submission, key: str) -> DocInfo:
@@ -71,15 +97,17 @@ def document(submission: Submission) -> Document | list[Document]:
         submission.section_tier(name) for name in MARKDOWN_FIELDS[submission.kind]
         if getattr(submission, f"{name}_source")
     })
+    language = submission.language or "en"
     if len(levels) == 1:
         return Document(info=_info(submission, base), title=submission.title, body=_body(submission),
-                        keywords=keywords)
+                        keywords=keywords, language=language, translations=_translations(submission))
     variants = []
     for position, level in enumerate(levels):
         ceiling = levels[position + 1] if position + 1 < len(levels) else None
         sections = tuple(name for name in MARKDOWN_FIELDS[submission.kind] if submission.section_tier(name) <= level)
         variants.append(Document(info=_info(submission, variant_key(base, int(level), ceiling)),
-                                 title=submission.title, body=_body(submission, sections), keywords=keywords))
+                                 title=submission.title, body=_body(submission, sections), keywords=keywords,
+                                 language=language, translations=_translations(submission, level)))
     return variants
 
 
@@ -95,7 +123,14 @@ def present(submission: Submission, viewer: Viewer) -> sources.Presented:
         tier=submission.tier,
         date=submission.published_at or submission.created_at,
         byline=byline,
-        text=_body(submission, tuple(readable_sections(viewer, submission))),
+        text="\n\n".join(part for part in [
+            _body(submission, tuple(readable_sections(viewer, submission))),
+            # Snippets may come from the translations whose words found the item, as this reader reads them.
+            *(_translation_text(translation, [name for name in MARKDOWN_FIELDS[submission.kind]
+                                              if name in readable_translation_sections(viewer, submission,
+                                                                                        translation)])
+              for translation in submission.translations if indexable_with_item(submission, translation)),
+        ] if part),
     )
 
 

@@ -65,7 +65,9 @@ def _row(document: Document) -> dict:
         "tier": info.tier, "group_id": info.group_id, "organisation_id": info.organisation_id,
         "paragraphs": json.dumps(list(info.paragraphs)), "stakeholder": info.stakeholder, "stage": info.stage,
         "country": info.country, "round_id": info.round_id, "fingerprint": fingerprint(document),
-        "title": document.title or "", "keywords": document.keywords or "", "body": document.body or "",
+        "title": document.title or "", "keywords": document.keywords or "",
+        # Readable translations (issue 13) are searched like the body, with the same configuration for now.
+        "body": "\n\n".join([document.body or "", *(text for _language, text in document.translations)]).strip(),
     }
 
 

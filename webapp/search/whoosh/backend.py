@@ -72,8 +72,11 @@ def build_schema() -> Schema:
 
 
 def indexed_text(document: Document) -> str:
-    """The text a query can hit; the title counts twice (a title match is worth more than a body match)."""
-    return "\n".join((document.title, document.title, document.keywords, document.body))
+    """The text a query can hit; the title counts twice (a title match is worth more than a body match). Readable
+    translations (issue 13) go into the same field, through the same analyzer (English stemming; other languages
+    are lower-cased, so a translation is found by its words as written)."""
+    return "\n".join((document.title, document.title, document.keywords, document.body,
+                      *(text for _language, text in document.translations)))
 
 
 def _meta(document: Document) -> str:
