@@ -120,5 +120,7 @@ def init_app(app: Flask) -> None:
             "html_lang": locale,
             "html_dir": "rtl" if is_right_to_left(locale) else "ltr",
             "language_choices": [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]],
+            "language_names": LANGUAGE_NAMES,
+            "rtl_languages": RTL_LANGUAGES,
             "has_search": "search.search" in current_app.view_functions,
         }

@@ -20,7 +20,21 @@ from webapp.models.call_paragraph import FIRST_PARAGRAPH, LAST_PARAGRAPH
 from webapp.models.submission import MARKDOWN_FIELDS
 from webapp.queries_archive.labels import FIELD_LABELS, LESSON_STATUS_LABELS, STAGE_LABELS, TIER_LABELS
 from webapp.services.submission_fields import SUMMARY_MAX, TITLE_MAX
-from webapp.locale_names import call_title
+from webapp.locale_names import LANGUAGE_NAMES, call_title
+
+def language_choices() -> list[tuple[str, str]]:
+    """The platform's languages, each named in itself (a reader finds their own whatever the page's language)."""
+    from flask import current_app
+
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
+
+def current_language() -> str:
+    """The page's language: the default language of what a person writes."""
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
 
 MARKDOWN_HINT = _l("Markdown: **bold**, *italic*, lists, links, tables. HTML is shown as text.")
 
@@ -51,6 +65,12 @@ class SubmissionForm(SubmittedOnce, FlaskForm):
     )
     keywords = StringField(
         FIELD_LABELS["keywords"], description=_l("Separated by commas."), validators=[Optional(), Length(max=1300)]
+    )
+    language = SelectField(
+        _l("Written in"),
+        description=_l("The language of the text you write here; colleagues may add reviewed translations later."),
+        choices=language_choices, default=current_language,
+        validate_choice=False,  # the service explains a language the platform does not offer
     )
     paragraphs = ParagraphsField(
         FIELD_LABELS["paragraphs"],
@@ -135,6 +155,8 @@ class SubmissionForm(SubmittedOnce, FlaskForm):
             "tier": self.tier.data,
             "sharing_group_id": self.sharing_group_id.data or None,
         }
+        if self.language.raw_data:  # a post without it (a script) keeps the item's language
+            data["language"] = self.language.data
         for name in MARKDOWN_FIELDS[self.kind]:
             data[name] = getattr(self, name).data or ""
         tier_fields = {name: getattr(self, f"{name}_tier") for name in MARKDOWN_FIELDS[self.kind]}
@@ -272,6 +294,42 @@ for _kind, _form_class in FORMS.items():
 def section_tier_values(section_tiers: dict | None) -> dict[str, str]:
     """Form values ("<section>_tier") from stored tear lines."""
     return {f"{name}_tier": code for name, code in (section_tiers or {}).items()}
+
+
+class TranslationForm(SubmittedOnce, FlaskForm):
+    """A translation of a published item: its language, title, summary and each section of the original."""
+
+    language = SelectField(_l("Translated into"), validate_choice=False)  # the service explains a bad choice
+    title = StringField(FIELD_LABELS["title"], validators=[DataRequired(_l("A title is required.")), Length(max=TITLE_MAX)])
+    summary = TextAreaField(FIELD_LABELS["summary"],
+                            validators=[DataRequired(_l("A summary is required.")), Length(max=SUMMARY_MAX)])
+    note = StringField(_l("Note for the reviewer (optional)"), validators=[Optional(), Length(max=200)])
+
+    section_names: tuple[str, ...] = ()
+
+    def sections(self) -> list:
+        """The section fields, in the original's display order."""
+        return [getattr(self, name) for name in self.section_names]
+
+    def service_data(self) -> dict[str, Any]:
+        """Title, summary and sections, keyed as propose_translation expects."""
+        data = {"title": self.title.data, "summary": self.summary.data}
+        data.update({name: getattr(self, name).data or "" for name in self.section_names})
+        return data
+
+    def offer_languages(self, original: str) -> None:
+        """Every platform language but the original's."""
+        self.language.choices = [(code, name) for code, name in language_choices() if code != original]
+
+
+def translation_form_for(item) -> TranslationForm:
+    """The translation form of an item: a Markdown field for each section the original has text in."""
+    fields = {name: TextAreaField(FIELD_LABELS[name], description=MARKDOWN_HINT)
+              for name in MARKDOWN_FIELDS[item.kind] if getattr(item, f"{name}_source")}
+    form_class = type("ItemTranslationForm", (TranslationForm,), {**fields, "section_names": tuple(fields)})
+    form = form_class()
+    form.offer_languages(item.language)
+    return form
 
 
 class ReturnForm(FlaskForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from webapp import navigation, paragraph_listing, queries
@@ -32,9 +33,11 @@ from webapp.policy.archive import (
     sees_pending_revision,
     shows_author,
 )
+from webapp.policy.translations import can_translate
 from webapp.policy.audience_preview import item_audience, may_preview_audience, section_audiences
 from webapp.queries_archive import browse as browse_queries
 from webapp.queries_archive import detail, exports, listing
+from webapp.queries_archive import translations as translation_queries
 from webapp.queries_archive.diff import diff_snapshots
 from webapp.queries_archive.sections import reader_item, reader_snapshot
 from webapp.queries_dialogue.rounds import synthesis_key_points
@@ -125,6 +128,18 @@ def _permissions(item: Submission) -> dict[str, bool]:
     }
 
 
+def _shown_translation(item: Submission, translations: dict):
+    """The translation a reader is shown: the one asked for (?lang=), else the page's language when the item was
+    written in another; none when they ask for the original (?original=1) or there is none to read."""
+    if request.args.get("original"):
+        return None
+    asked = request.args.get("lang")
+    if asked in translations:
+        return translations[asked]
+    locale = str(get_locale() or "")
+    return translations.get(locale) if locale != item.language else None
+
+
 @bp.get("/<id:submission_id>")
 def show(submission_id: int):
     """One submission: structured fields, TLP label, author organisation, paragraphs, revisions, exports."""
@@ -136,9 +151,16 @@ def show(submission_id: int):
     round_id = detail.synthesis_round_id(session(), viewer, item)
     if proposal is not None and not sees_pending_revision(viewer, item, proposal):
         proposal = None
+    translations = translation_queries.published(session(), viewer, item)
+    shown = _shown_translation(item, translations)
     return render_template(
         "archive/show.html",
-        item=reader_item(viewer, item),  # the sections this reader may read, and nothing of the others
+        # The sections this reader may read, and nothing of the others; in their language when a translation is.
+        item=translation_queries.translated_item(viewer, item, shown) if shown else reader_item(viewer, item),
+        translation=shown,
+        translations=translations,
+        translation_proposals=translation_queries.open_proposals(session(), viewer, item) if viewer.is_verified else [],
+        can_translate=can_translate(viewer, item),
         last_changed=detail.last_changed(item, revisions),
         revisions=revisions,
         proposal=proposal,
@@ -274,3 +296,4 @@ def paragraph_feed(number: int):
 from webapp.views import archive_write  # noqa: E402,F401  (adds the writing routes to bp)
 from webapp.views import archive_confirm  # noqa: E402,F401  (publish, withdraw, retire: confirm, then act)
 from webapp.views import declassification  # noqa: E402,F401  (adds the declassification routes to bp)
+from webapp.views import archive_translations  # noqa: E402,F401  (adds the translation routes to bp)

@@ -194,7 +194,7 @@ def _current_values(item: Submission, proposal=None) -> dict:
     values = {
         "title": item.title, "summary": item.summary, "keywords": ", ".join(item.keywords or []),
         "paragraphs": item.paragraph_numbers, "tier": item.tier.code,
-        "sharing_group_id": str(item.sharing_group_id) if item.sharing_group_id else "",
+        "sharing_group_id": str(item.sharing_group_id) if item.sharing_group_id else "", "language": item.language,
     }
     for name in item.markdown_fields():
         values[name] = getattr(item, f"{name}_source")
@@ -217,7 +217,7 @@ def _proposed_values(item: Submission, proposal) -> dict:
     data.update(
         keywords=", ".join(data.get("keywords") or []), tier=item.tier.code,
         sharing_group_id=str(item.sharing_group_id) if item.sharing_group_id else "",
-        lesson_status=data.get("lesson_status") or "identified",
+        lesson_status=data.get("lesson_status") or "identified", language=item.language,
     )
     if data.get("effective_date"):
         data["effective_date"] = date.fromisoformat(data["effective_date"])
