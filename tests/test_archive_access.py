@@ -216,10 +216,11 @@ def test_audience_preview_matrix(role, matrix, client_for):
 
 def test_every_archive_endpoint_is_covered(app):
     from tests.test_declassification_access import COVERED_ENDPOINTS as DECLASSIFICATION_ENDPOINTS
+    from tests.test_translations_access import COVERED_ENDPOINTS as TRANSLATION_ENDPOINTS
 
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("archive.")}
     archive_declassification = {e for e in DECLASSIFICATION_ENDPOINTS if e.startswith("archive.")}
-    assert endpoints == COVERED_ENDPOINTS | archive_declassification
+    assert endpoints == COVERED_ENDPOINTS | archive_declassification | TRANSLATION_ENDPOINTS
 
 
 def test_lists_of_unpublished_items_keep_the_tier_rule(app, make_user, make_group, client_for):

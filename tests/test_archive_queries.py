@@ -8,7 +8,9 @@ from webapp.services.submission_workflow import publish_submission, submit_submi
 from webapp.services.submissions import create_submission, update_submission
 
 BROWSE_MAX_QUERIES = 16
-PAGE_MAX_QUERIES = 12  # the Viewer's groups and focal-point role come in one query
+# The Viewer's groups and focal-point role come in one query; the item's translations (published ones and open
+# proposals) in one more (issue 13).
+PAGE_MAX_QUERIES = 13
 
 
 @pytest.fixture

@@ -195,11 +195,10 @@ class Submission(Base):
         order_by="SubmissionRevision.number",
         cascade="all, delete-orphan",
     )
-    # Every translation, whatever its review state: read them through queries_archive.translations (policy);
-    # the search source loads them to index the published ones.
+    # Every translation, whatever its review state: pages read them through queries_archive.translations
+    # (policy); the search source loads them (selectinload) to index the published ones.
     translations: Mapped[list[SubmissionTranslation]] = relationship(
         back_populates="submission", order_by="SubmissionTranslation.id", cascade="all, delete-orphan",
-        lazy="raise_on_sql",
     )
 
     @property

@@ -28,6 +28,16 @@ def _visible(db: Session, viewer: Viewer, item: Submission, *conditions) -> list
     return [translation for translation in found if policy.can_view(viewer, translation)]
 
 
+def for_page(db: Session, viewer: Viewer, item: Submission
+             ) -> tuple[dict[str, SubmissionTranslation], list[SubmissionTranslation]]:
+    """In one query: the published translation per language `viewer` reads, and the open proposals (waiting or
+    returned) they read — their own, or all for a reviewer."""
+    found = _visible(db, viewer, item, SubmissionTranslation.review_state.in_(
+        (TRANSLATION_PUBLISHED, TRANSLATION_PENDING, TRANSLATION_RETURNED)))
+    published_ = {t.language: t for t in found if t.review_state == TRANSLATION_PUBLISHED}
+    return published_, [t for t in found if t.review_state != TRANSLATION_PUBLISHED]
+
+
 def published(db: Session, viewer: Viewer, item: Submission) -> dict[str, SubmissionTranslation]:
     """The published translation per language that `viewer` may read (the newest when several were)."""
     return {translation.language: translation for translation in _visible(

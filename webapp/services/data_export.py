@@ -64,6 +64,7 @@ EXPORTED_TABLES: dict[str, ExportedTable] = {
     "sharing_group_users": ExportedTable(("user_id",)),
     "submissions": ExportedTable(("author_id", "reviewer_id")),
     "submission_revisions": ExportedTable(("author_id",)),
+    "submission_translations": ExportedTable(("author_id", "reviewer_id")),
     "thread_pseudonyms": ExportedTable(("user_id",)),
     "thread_reads": ExportedTable(("user_id",)),
     "tier_proposals": ExportedTable(("proposer_id", "answered_by_id")),

@@ -151,7 +151,7 @@ def show(submission_id: int):
     round_id = detail.synthesis_round_id(session(), viewer, item)
     if proposal is not None and not sees_pending_revision(viewer, item, proposal):
         proposal = None
-    translations = translation_queries.published(session(), viewer, item)
+    translations, translation_proposals = translation_queries.for_page(session(), viewer, item)
     shown = _shown_translation(item, translations)
     return render_template(
         "archive/show.html",
@@ -159,7 +159,7 @@ def show(submission_id: int):
         item=translation_queries.translated_item(viewer, item, shown) if shown else reader_item(viewer, item),
         translation=shown,
         translations=translations,
-        translation_proposals=translation_queries.open_proposals(session(), viewer, item) if viewer.is_verified else [],
+        translation_proposals=translation_proposals,
         can_translate=can_translate(viewer, item),
         last_changed=detail.last_changed(item, revisions),
         revisions=revisions,
