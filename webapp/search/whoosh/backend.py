@@ -30,10 +30,9 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh import writing
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.qparser import QueryParser, plugins
+from whoosh.qparser import MultifieldParser, plugins
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from webapp.search.backend import (
@@ -47,36 +46,36 @@ from webapp.search.backend import (
     fingerprint,
 )
 from webapp.search.whoosh.highlight import highlight
+from webapp.search.whoosh.languages import ANALYZER, LANGUAGE_FIELDS, TEXT_FIELDS, language_fields, language_texts
 from webapp.search.whoosh.rank import TermScores
-from webapp.search.whoosh.scoring import QUERY_FIELD, LocalBM25F
+from webapp.search.whoosh.scoring import LocalBM25F
 from webapp.search.whoosh.sets import DocSets
 from webapp.search.whoosh.snapshot import SegmentCache, WhooshSnapshot
 from webapp.search.whoosh.storage import IndexRoot, has_index, read_stamp, write_stamp
 
 log = logging.getLogger(__name__)
 
-ANALYZER = StemmingAnalyzer()
-
 
 
 
 def build_schema() -> Schema:
-    """One stemmed, phrase-capable text field (title twice, keywords, body), the unique key and the stored
-    meta blob. One text field keeps matcher trees small: a two-word query is one intersection,
-    not an intersection of three-field unions."""
+    """One stemmed, phrase-capable text field (title twice, keywords, body), one more per other language
+    (languages.py: translations, and originals written in that language), the unique key and the stored meta
+    blob. One field for all the English text keeps matcher trees small: a two-word query over an English-only
+    archive is one intersection, the other languages' fields holding none of its terms."""
     return Schema(
         key=ID(stored=True, unique=True),
         text=TEXT(analyzer=ANALYZER),
         meta=STORED(),
+        **language_fields(),
     )
 
 
 def indexed_text(document: Document) -> str:
-    """The text a query can hit; the title counts twice (a title match is worth more than a body match). Readable
-    translations (issue 13) go into the same field, through the same analyzer (English stemming; other languages
-    are lower-cased, so a translation is found by its words as written)."""
+    """The main field's text: the title twice (a title match is worth more than a body match), keywords, body, and
+    English translations of an item written in another language (other languages have their own fields)."""
     return "\n".join((document.title, document.title, document.keywords, document.body,
-                      *(text for _language, text in document.translations)))
+                      *(text for language, text in document.translations if language not in LANGUAGE_FIELDS)))
 
 
 def _meta(document: Document) -> str:
@@ -215,7 +214,8 @@ class WhooshBackend(SearchBackend):
     # ------------------------------------------------------------ queries
 
     def _make_parser(self) -> QueryParser:
-        parser = QueryParser(QUERY_FIELD, self.schema)
+        # Every word is looked up in every language's field, each stemming it in its language (languages.py).
+        parser = MultifieldParser(list(TEXT_FIELDS), self.schema)
         # Field names, ranges, boosts, "*:*", single quotes and mid-word wildcards are not part of our language:
         # `tier:confidential` becomes the two plain words "tier" and "confidential".
         for plugin_class in (plugins.FieldsPlugin, plugins.RangePlugin, plugins.BoostPlugin, plugins.EveryPlugin,
@@ -239,14 +239,14 @@ class WhooshBackend(SearchBackend):
     def query_words(self, query) -> list[str]:
         words = []
         for fieldname, term in query.iter_all_terms(phrases=True):
-            if fieldname == QUERY_FIELD:
+            if fieldname in TEXT_FIELDS:
                 words.append(term.decode("utf-8") if isinstance(term, bytes) else str(term))
         return sorted(set(words))
 
     def _prefixes(self, query) -> tuple[str, ...]:
         found = []
         for sub in query.leaves():
-            if isinstance(sub, (wq.Prefix, wq.Wildcard)) and sub.fieldname == QUERY_FIELD:
+            if isinstance(sub, (wq.Prefix, wq.Wildcard)) and sub.fieldname in TEXT_FIELDS:
                 found.append(sub.text.rstrip("*?"))
         return tuple(sorted(set(p for p in found if p)))
 
@@ -268,6 +268,7 @@ class WhooshBackend(SearchBackend):
             "key": document.info.key,
             "text": indexed_text(document),
             "meta": _meta(document),
+            **language_texts(document),
         }
 
     @contextmanager

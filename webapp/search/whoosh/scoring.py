@@ -14,7 +14,8 @@ class LocalBM25F(scoring.WeightingModel):
     may see (DESIGN.md §4: results as if the others did not exist)."""
 
     B, K1 = 0.75, 1.2
-    AVERAGE_LENGTHS = {QUERY_FIELD: 300.0}
+    # Every language's text field is scored alike (languages.py), so a translation ranks as its original would.
+    AVERAGE_LENGTHS = {QUERY_FIELD: 300.0, **{f"{QUERY_FIELD}_{code}": 300.0 for code in ("ar", "es", "fr", "ru", "zh")}}
 
     def scorer(self, searcher, fieldname, text, qf=1):
         return _LocalScorer(searcher, fieldname, self.AVERAGE_LENGTHS.get(fieldname, 50.0), self.B, self.K1, qf)
