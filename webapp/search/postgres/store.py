@@ -13,12 +13,15 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
 from webapp.search.backend import Document, fingerprint
-from webapp.search.postgres.tsquery import CONFIG
+from webapp.search.postgres.languages import QUERY_CONFIGS, config_for, texts_by_config
 
 # One advisory lock id for the index: in-transaction writers share it, rebuild and the outbox applier hold it alone.
 INDEX_LOCK = 0x5EA2C4
 
-# Title weighs most (A), then keywords (B), then the body (D): ts_rank_cd reads only this document's weights.
+# Title weighs most (A), then keywords (B), then the body (D): ts_rank_cd reads only this document's weights. The
+# title, keywords and body are analysed in the item's language (:config); each readable translation (issue 13) is
+# analysed in its own language's configuration and weighs like the body.
+_TRANSLATED = "".join(f" || setweight(to_tsvector('{config}', :tr_{config}), 'D')" for config in QUERY_CONFIGS)
 _UPSERT = text(f"""
 INSERT INTO search_documents
     (key, source, object_id, kind, date, tier, group_id, organisation_id, paragraphs, stakeholder, stage, country,
@@ -26,8 +29,9 @@ INSERT INTO search_documents
 VALUES
     (:key, :source, :object_id, :kind, :date, :tier, :group_id, :organisation_id, CAST(:paragraphs AS json),
      :stakeholder, :stage, :country, :round_id, :fingerprint,
-     setweight(to_tsvector('{CONFIG}', :title), 'A') || setweight(to_tsvector('{CONFIG}', :keywords), 'B')
-       || setweight(to_tsvector('{CONFIG}', :body), 'D'),
+     setweight(to_tsvector(CAST(:config AS regconfig), :title), 'A')
+       || setweight(to_tsvector(CAST(:config AS regconfig), :keywords), 'B')
+       || setweight(to_tsvector(CAST(:config AS regconfig), :body), 'D'){_TRANSLATED},
      timezone('utc', now()))
 ON CONFLICT (key) DO UPDATE SET
     source = excluded.source, object_id = excluded.object_id, kind = excluded.kind, date = excluded.date,
@@ -65,9 +69,9 @@ def _row(document: Document) -> dict:
         "tier": info.tier, "group_id": info.group_id, "organisation_id": info.organisation_id,
         "paragraphs": json.dumps(list(info.paragraphs)), "stakeholder": info.stakeholder, "stage": info.stage,
         "country": info.country, "round_id": info.round_id, "fingerprint": fingerprint(document),
-        "title": document.title or "", "keywords": document.keywords or "",
-        # Readable translations (issue 13) are searched like the body, with the same configuration for now.
-        "body": "\n\n".join([document.body or "", *(text for _language, text in document.translations)]).strip(),
+        "title": document.title or "", "keywords": document.keywords or "", "body": document.body or "",
+        "config": config_for(document.language),
+        **{f"tr_{config}": text for config, text in texts_by_config(document.translations).items()},
     }
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.search.postgres.languages import DEFAULT, QUERY_CONFIGS
 from webapp.search.query import OPERATORS, _WORD
 
-CONFIG = "english"
+CONFIG = DEFAULT  # snippets and "did you mean" (English stemming)
 _ALNUM = re.compile(r"[^\W_]+")
 _BINARY = {"AND", "ANDNOT", "ANDMAYBE"}
 
@@ -117,27 +118,37 @@ def _empty() -> ColumnElement:
     return func.plainto_tsquery(CONFIG, literal(""))
 
 
-def _prefix(text: str) -> ColumnElement:
+def _prefix(text: str, config: str) -> ColumnElement:
     """Earlier parts of "co-op*" as words, the last as a prefix; only letters and digits reach to_tsquery."""
     parts = _ALNUM.findall(text)
     if not parts:
         return _empty()
-    query = func.to_tsquery(CONFIG, literal(f"'{parts[-1]}':*"))
+    query = func.to_tsquery(config, literal(f"'{parts[-1]}':*"))
     for part in reversed(parts[:-1]):
-        query = func.plainto_tsquery(CONFIG, literal(part)).op("&&")(query)
+        query = func.plainto_tsquery(config, literal(part)).op("&&")(query)
     return query
 
 
+def _in_every_language(build) -> ColumnElement:
+    """One leaf in every configuration, OR'd (languages.py: all drop the same stop words, so none is required
+    by one configuration and dropped by another)."""
+    combined = build(QUERY_CONFIGS[0])
+    for config in QUERY_CONFIGS[1:]:
+        combined = combined.op("||")(build(config))
+    return combined
+
+
 def to_sql(node: Node | None) -> ColumnElement:
-    """The tsquery expression of a query tree (stop words drop out, as PostgreSQL does for && and ||)."""
+    """The tsquery expression of a query tree (stop words drop out, as PostgreSQL does for && and ||); each word,
+    phrase and prefix is looked up in every language's configuration."""
     if node is None:
         return _empty()
     if node.op == "word":
-        return func.plainto_tsquery(CONFIG, literal(node.text))
+        return _in_every_language(lambda config: func.plainto_tsquery(config, literal(node.text)))
     if node.op == "phrase":
-        return func.phraseto_tsquery(CONFIG, literal(node.text))
+        return _in_every_language(lambda config: func.phraseto_tsquery(config, literal(node.text)))
     if node.op == "prefix":
-        return _prefix(node.text)
+        return _in_every_language(lambda config: _prefix(node.text, config))
     if node.op == "not":
         return func.tsquery_not(to_sql(node.children[0]))  # the function behind the !! operator
     combined = to_sql(node.children[0])
