@@ -287,3 +287,27 @@ def test_a_torn_off_section_of_a_translation_is_read_only_at_its_tier(app, cast,
     restricted.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
     assert secret in restricted.get(f"/archive/{item.id}").get_data(as_text=True)
     assert titles(search_json(restricted, secret)[1]) == [item.title]
+
+
+# ---------------------------------------------------------------- search stems each language in its own way
+
+
+def test_search_finds_an_item_by_the_inflected_words_of_its_translations(app, cast, client_for):
+    """"acceptées" (French) and "оператором" (Russian) are found by other forms of the same words, which only the
+    language's own stemmer relates; a French article in the query is no required term, nor an English stop word."""
+    item = publish(app, cast["author"], cast["reviewer"])
+    french = _propose(app, cast["colleague"], item.id,
+                      observation="Les propositions acceptées par les opérateurs étaient presque toutes fausses.")
+    _publish(app, cast["reviewer"], item.id, french)
+    with app.test_request_context():
+        russian = propose_translation(viewer_of(app, cast["colleague"]), item.id, "ru", {
+            "title": "Операторы слишком доверяли системе", "summary": "Доверие к системе распознавания.",
+            "observation": "Решение принималось оператором без проверки.", "discussion": "Предвзятость автоматизации.",
+            "conclusion": "Обучение не охватывало отказы.", "recommendation": "Добавить учения по отказам."}).id
+    _publish(app, cast["reviewer"], item.id, russian)
+    reader = client_for(cast["community"])
+    for query in ("accepté", "les propositions acceptée", "операторы", "решения", "the operators accepted"):
+        status, body = search_json(reader, query)
+        assert status == 200 and titles(body) == [item.title], query
+    assert titles(search_json(reader, "quetzalcoatlfr NOT les")[1]) == []  # NOT still excludes in every language
+    assert titles(search_json(reader, "zebrafinchword")[1]) == []
