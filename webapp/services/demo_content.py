@@ -7,11 +7,12 @@ import json
 from sqlalchemy import select
 
 from webapp.db import session
-from webapp.models import Submission, User
+from webapp.models import Submission, SubmissionTranslation, User
 from webapp.policy import viewer_for
 from webapp.services.seeding import SEEDS
 from webapp.services.submission_workflow import publish_submission, submit_submission
 from webapp.services.submissions import create_submission
+from webapp.services.translations import propose_translation, publish_translation
 
 
 def load_demo_content() -> int:
@@ -36,4 +37,19 @@ def load_demo_content() -> int:
         submit_submission(author, created.id)
         publish_submission(reviewer, created.id)
         published += 1
+    for translation in content.get("translations", []):
+        _translate(db, viewer_of, reviewer, translation)
     return published
+
+
+def _translate(db, viewer_of, reviewer, translation: dict) -> None:
+    """Propose and publish a demo translation, unless its item has one into that language already."""
+    item_id = db.scalar(select(Submission.id).where(Submission.title == translation["of"]))
+    translator = viewer_of(translation["translator"])
+    if item_id is None or translator is None or db.scalar(select(SubmissionTranslation.id).where(
+            SubmissionTranslation.submission_id == item_id,
+            SubmissionTranslation.language == translation["language"])) is not None:
+        return
+    data = {key: value for key, value in translation.items() if key not in ("of", "language", "translator")}
+    proposed = propose_translation(translator, item_id, translation["language"], data, "demo")
+    publish_translation(reviewer, item_id, proposed.id)
