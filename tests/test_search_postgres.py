@@ -120,3 +120,16 @@ def test_edit_distance_equals_the_whoosh_backends():
     pairs = [("cormorant", "comorant"), ("oversight", "oversihgt"), ("kiwi", "kiwis"), ("abc", "cab"),
              ("", "abc"), ("navig", "navog"), ("judgement", "judgment"), ("ca", "abc")]
     assert [terms.edit_distance(a, b) for a, b in pairs] == [damerau_levenshtein(a, b) for a, b in pairs]
+
+
+def test_each_word_is_looked_up_once_per_distinct_form_and_a_stop_word_is_dropped_everywhere():
+    """A query word becomes the OR of its forms in the languages' configurations (issue 13), each distinct form
+    once; an English stop word (one in every configuration) leaves the query, NOT of it too."""
+    tree = tsquery.parse("the drills NOT les")
+    assert [leaf.text for leaf in tsquery.leaves(tree)] == ["the", "drills", "les"]
+    per_config = len(tsquery.QUERY_CONFIGS)
+    texts = ([""] * per_config + ["'drill'"] * (per_config - 1) + ["'drills'"]
+             + ["'les'", "'le'"] + ["'les'"] * (per_config - 2))
+    assert tsquery.to_text(tree, texts) == "( ( 'drill' ) | ( 'drills' ) ) & ( !( ( 'les' ) | ( 'le' ) ) )"
+    assert tsquery.to_text(tsquery.parse("NOT the"), [""] * per_config) == ""
+    assert tsquery.to_text(tsquery.parse("oversight"), ["'oversight'"] * per_config) == "'oversight'"

@@ -157,10 +157,15 @@ class PostgresBackend(SearchBackend):
     # ------------------------------------------------------------ queries
 
     def parse(self, text_: str) -> PgQuery:
-        expression = tsquery.to_sql(tsquery.parse(text_))
+        tree = tsquery.parse(text_)
+        nodes = tsquery.leaves(tree)
+        if not nodes:
+            return PgQuery("")
+        # One statement for every word in every language's configuration; the tree is then put together here,
+        # each word looked up once per distinct form (tsquery.to_text).
         with self.engine.connect() as connection:
-            canonical = connection.scalar(select(cast(expression, Text)))
-        return PgQuery(canonical or "")
+            texts = list(connection.execute(select(*tsquery.leaf_columns(nodes))).one())
+        return PgQuery(tsquery.to_text(tree, texts))
 
     def is_empty(self, query: PgQuery) -> bool:
         return not query.canonical.strip()

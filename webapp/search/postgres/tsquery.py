@@ -129,6 +129,53 @@ def _prefix(text: str, config: str) -> ColumnElement:
     return query
 
 
+def _leaf_sql(node: Node, config: str) -> ColumnElement:
+    if node.op == "word":
+        return func.plainto_tsquery(config, literal(node.text))
+    if node.op == "phrase":
+        return func.phraseto_tsquery(config, literal(node.text))
+    return _prefix(node.text, config)
+
+
+def leaves(node: Node | None) -> list[Node]:
+    """The words, phrases and prefixes of a query tree, in order."""
+    if node is None:
+        return []
+    if node.op in ("word", "phrase", "prefix"):
+        return [node]
+    return [leaf for child in node.children for leaf in leaves(child)]
+
+
+def leaf_columns(nodes: list[Node]) -> list[ColumnElement]:
+    """For one SELECT: the tsquery text of each leaf in each configuration (leaf-major, QUERY_CONFIGS order)."""
+    from sqlalchemy import Text, cast
+
+    return [cast(_leaf_sql(node, config), Text) for node in nodes for config in QUERY_CONFIGS]
+
+
+def to_text(node: Node | None, texts: list[str]) -> str:
+    """The tsquery text of a query tree from leaf_columns()' values: each leaf the OR of its distinct forms (an
+    English word is often the same lexeme in every configuration, and is then looked up once), a leaf that is a
+    stop word left out as PostgreSQL's && and || leave out an empty query, NOT of nothing is nothing."""
+    forms = iter([texts[i:i + len(QUERY_CONFIGS)] for i in range(0, len(texts), len(QUERY_CONFIGS))])
+
+    def build(current: Node) -> str:
+        if current.op in ("word", "phrase", "prefix"):
+            values = next(forms)
+            if not (values[0] or "").strip():  # a stop word in English is one in every configuration
+                return ""
+            distinct = list(dict.fromkeys(value.strip() for value in values if (value or "").strip()))
+            return distinct[0] if len(distinct) == 1 else " | ".join(f"( {value} )" for value in distinct)
+        if current.op == "not":
+            inner = build(current.children[0])
+            return f"!( {inner} )" if inner else ""
+        parts = [part for part in (build(child) for child in current.children) if part]
+        operator = " & " if current.op == "and" else " | "
+        return parts[0] if len(parts) == 1 else operator.join(f"( {part} )" for part in parts)
+
+    return build(node) if node is not None else ""
+
+
 def _in_every_language(build) -> ColumnElement:
     """One leaf in every configuration, OR'd (languages.py: all drop the same stop words, so none is required
     by one configuration and dropped by another)."""
