@@ -8,6 +8,9 @@ from collections import OrderedDict
 from operator import itemgetter
 
 from webapp.search.backend import AccessKey, DocInfo, Snapshot
+from whoosh import query as wq
+
+from webapp.search.whoosh.languages import TEXT_FIELDS
 from webapp.search.whoosh.rank import TermScores, local_scores
 from webapp.search.whoosh.scoring import QUERY_FIELD
 from webapp.search.whoosh.sets import DocSets, evaluable
@@ -66,6 +69,28 @@ class WhooshSnapshot(Snapshot):
         self._docsets = docsets
         self._scores = scores
         self._whoosh_scored: dict[str, dict[int, float]] = {}
+        self._pruned: dict[str, object] = {}
+        self._fields_with_text: frozenset[str] | None = None
+
+    def _without_empty_fields(self, query):
+        """The query without its lookups in languages' fields that hold no text at all in this index (most
+        archives have few translations): each word is then looked up where it can be found, not six times."""
+        if self._fields_with_text is None:
+            reader = self.searcher.reader()
+            self._fields_with_text = frozenset(field for field in TEXT_FIELDS if reader.field_length(field) > 0)
+        key = repr(query)
+        pruned = self._pruned.get(key)
+        if pruned is None:
+            present = self._fields_with_text
+
+            def prune(node):
+                field = getattr(node, "fieldname", None)
+                if field in TEXT_FIELDS and field not in present and node.is_leaf():
+                    return wq.NullQuery
+                return node
+
+            pruned = self._pruned[key] = query.accept(prune).normalize()
+        return pruned
 
     def _allowed(self, access: AccessKey | None) -> set[int] | None:
         if access is None:
@@ -101,6 +126,7 @@ class WhooshSnapshot(Snapshot):
         return found
 
     def matching(self, query, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
+        query = self._without_empty_fields(query)
         if evaluable(query):
             return self._pairs(self._docsets.evaluate(query), access)
         return self._pairs(self._scored_by_whoosh(query).keys(), access)
@@ -108,6 +134,7 @@ class WhooshSnapshot(Snapshot):
     def rank(self, query, handles: set, limit: int) -> list[tuple[int, float]]:
         if not handles or limit <= 0:
             return []
+        query = self._without_empty_fields(query)
         scores = local_scores(query, handles, self._scores, self._docsets.evaluate)
         if scores is None and not evaluable(query):
             everything = self._scored_by_whoosh(query)
