@@ -277,8 +277,13 @@ class PostgresBackend(SearchBackend):
                     raise RebuildIncomplete(f"index holds {count} documents after rebuild, {written} were written")
         # Fresh statistics, the GIN index's pending list merged and the visibility map set: a first search after a
         # rebuild must not scan the pending list of every document (VACUUM cannot run inside a transaction).
+        # Then statistics of every table: a reader's statement joins the index to the read rules' tables, and
+        # without statistics (a database just loaded or restored, before autovacuum gets to it) the planner counts
+        # one readable item where there are thousands and probes each one's vector instead of using the GIN index
+        # (measured 166 ms → 59 ms a search at 20,000 items).
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM (ANALYZE) search_documents"))
+            connection.execute(text("ANALYZE"))
         return count
 
     # ------------------------------------------------------------ inspection
