@@ -196,6 +196,12 @@ class _Run:
         pairs = self.snap.term_documents(term, self.access)
         return sorted(self.allowed(info for _h, info in pairs))
 
+    def has_readable(self, term: str) -> bool:
+        """Does a document the viewer may read contain the index term? (One row, where the snapshot authorizes.)"""
+        if self.snap.authorizes:
+            return self.snap.has_authorized_term_document(term)
+        return bool(self.readable_keys(term))
+
     def surface_form(self, term: str, keys: list[str]) -> str | None:
         """A word as written in a readable document (from the database) whose index term is `term`."""
         for key in keys[:3]:
@@ -237,7 +243,7 @@ class _Run:
         stems = self.backend.terms_for(words)
         for word in words:
             term = stems[word]
-            if len(word) < 3 or term is None or self.readable_keys(term):
+            if len(word) < 3 or term is None or self.has_readable(term):
                 continue
             maxdist = 1 if len(term) <= 4 else 2
             ranked = self.readable_candidates(term, maxdist)

@@ -115,6 +115,12 @@ class PostgresSnapshot(Snapshot):
         stmt = self._select(_D.vector.op("@@")(q))
         return [(row.key, reading.info_of(row)) for row in self._execute(stmt)]
 
+    def has_authorized_term_document(self, term: str) -> bool:
+        if self.reader is None:
+            raise RuntimeError("only a reader's snapshot authorizes in its statements")
+        q = literal(tsquery.lexeme_query(term)).cast(TSQUERY)
+        return bool(self._execute(self._select(_D.vector.op("@@")(q)).limit(1)))
+
     def terms_documents(self, terms, access: AccessKey | None) -> dict[str, list[tuple[str, DocInfo]]]:
         found: dict[str, list[tuple[str, DocInfo]]] = {term: [] for term in terms}
         if not found:
