@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
@@ -24,15 +26,11 @@ from webapp.locale_names import LANGUAGE_NAMES, call_title
 
 def language_choices() -> list[tuple[str, str]]:
     """The platform's languages, each named in itself (a reader finds their own whatever the page's language)."""
-    from flask import current_app
-
     return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
 
 
 def current_language() -> str:
     """The page's language: the default language of what a person writes."""
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
 
 

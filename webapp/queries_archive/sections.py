@@ -43,8 +43,9 @@ class ReaderItem:
 
     def sections(self) -> list[tuple[str, Tier]]:
         """(name, tier) of every non-empty section this reader reads, in display order."""
+        # getattr on self: a translated view (queries_archive/translations.py) answers with its own text.
         return [(name, self._item.section_tier(name)) for name in MARKDOWN_FIELDS[self._item.kind]
-                if name in self._readable and getattr(self._item, f"{name}_source")]
+                if name in self._readable and getattr(self, f"{name}_source")]
 
     @property
     def handling_tier(self) -> Tier:

@@ -7,8 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp import policy
-from webapp.models import Submission, SubmissionTranslation, Tier
-from webapp.models.submission import MARKDOWN_FIELDS
+from webapp.models import Submission, SubmissionTranslation
 from webapp.models.submission_translation import TRANSLATION_PENDING, TRANSLATION_PUBLISHED, TRANSLATION_RETURNED
 from webapp.policy import Viewer
 from webapp.policy.sections import readable_sections
@@ -34,20 +33,8 @@ def for_page(db: Session, viewer: Viewer, item: Submission
     returned) they read — their own, or all for a reviewer."""
     found = _visible(db, viewer, item, SubmissionTranslation.review_state.in_(
         (TRANSLATION_PUBLISHED, TRANSLATION_PENDING, TRANSLATION_RETURNED)))
-    published_ = {t.language: t for t in found if t.review_state == TRANSLATION_PUBLISHED}
-    return published_, [t for t in found if t.review_state != TRANSLATION_PUBLISHED]
-
-
-def published(db: Session, viewer: Viewer, item: Submission) -> dict[str, SubmissionTranslation]:
-    """The published translation per language that `viewer` may read (the newest when several were)."""
-    return {translation.language: translation for translation in _visible(
-        db, viewer, item, SubmissionTranslation.review_state == TRANSLATION_PUBLISHED)}
-
-
-def open_proposals(db: Session, viewer: Viewer, item: Submission) -> list[SubmissionTranslation]:
-    """Translations waiting for review or returned, that `viewer` may read (their translator, reviewers)."""
-    return _visible(db, viewer, item,
-                    SubmissionTranslation.review_state.in_((TRANSLATION_PENDING, TRANSLATION_RETURNED)))
+    published = {t.language: t for t in found if t.review_state == TRANSLATION_PUBLISHED}
+    return published, [t for t in found if t.review_state != TRANSLATION_PUBLISHED]
 
 
 def one(db: Session, viewer: Viewer, item: Submission, translation_id: int) -> SubmissionTranslation | None:
@@ -81,10 +68,6 @@ class TranslatedItem(ReaderItem):
         if suffix == "source" and base in self._translated:
             return self.translation.sections.get(base, "")
         return super().__getattr__(name)
-
-    def sections(self) -> list[tuple[str, Tier]]:
-        return [(name, self._item.section_tier(name)) for name in MARKDOWN_FIELDS[self._item.kind]
-                if name in self._readable and (getattr(self, f"{name}_source"))]
 
     def in_original(self, name: str) -> bool:
         """Is this section shown in the original language (not translated yet)?"""

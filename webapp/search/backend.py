@@ -171,14 +171,10 @@ class Snapshot(ABC):
         the document (never on other documents), and ties are returned in no particular order."""
 
     @abstractmethod
-    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[Any, DocInfo]]:
-        """Documents containing the index term (see SearchBackend.term_for): the basis of spelling suggestions."""
-
-    def has_authorized_term_document(self, term: str) -> bool:
-        """Does a document the reader may read contain the term? Only for a snapshot that `authorizes` (its
-        statements apply the policy clause): one row answers, not the thousands a common word has. A snapshot
-        that does not authorize cannot answer it (its documents are authorized afterwards): fail closed."""
-        raise NotImplementedError("only a snapshot that authorizes in its own statements answers this")
+    def term_documents(self, term: str, access: AccessKey | None, limit: int | None = None
+                       ) -> list[tuple[Any, DocInfo]]:
+        """Documents containing the index term (see SearchBackend.term_for): the basis of spelling suggestions.
+        `limit`: at most that many (a snapshot that authorizes answers "is there a readable one?" with one row)."""
 
     def terms_documents(self, terms: Sequence[str], access: AccessKey | None) -> dict[str, list[tuple[Any, DocInfo]]]:
         """term_documents() of several terms (a backend may answer them in one statement)."""

@@ -198,8 +198,8 @@ class _Run:
 
     def has_readable(self, term: str) -> bool:
         """Does a document the viewer may read contain the index term? (One row, where the snapshot authorizes.)"""
-        if self.snap.authorizes:
-            return self.snap.has_authorized_term_document(term)
+        if self.snap.authorizes:  # its rows are the readable ones: one answers
+            return bool(self.snap.term_documents(term, self.access, limit=1))
         return bool(self.readable_keys(term))
 
     def surface_form(self, term: str, keys: list[str]) -> str | None:

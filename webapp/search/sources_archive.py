@@ -53,6 +53,10 @@ def _translation_text(translation, sections) -> str:
     return "\n\n".join(part for part in parts if part.strip())
 
 
+def _in_display_order(submission: Submission, names: set[str]) -> list[str]:
+    return [name for name in MARKDOWN_FIELDS[submission.kind] if name in names]
+
+
 def _translations(submission: Submission, level=None) -> tuple[tuple[str, str], ...]:
     """(language, text) of each published translation whose words may find the item (policy.translations),
     with the sections of reading level `level` (default: the item's tier): each section at the higher of its tier
@@ -126,9 +130,8 @@ def present(submission: Submission, viewer: Viewer) -> sources.Presented:
         text="\n\n".join(part for part in [
             _body(submission, tuple(readable_sections(viewer, submission))),
             # Snippets may come from the translations whose words found the item, as this reader reads them.
-            *(_translation_text(translation, [name for name in MARKDOWN_FIELDS[submission.kind]
-                                              if name in readable_translation_sections(viewer, submission,
-                                                                                        translation)])
+            *(_translation_text(translation, _in_display_order(
+                submission, readable_translation_sections(viewer, submission, translation)))
               for translation in submission.translations if indexable_with_item(submission, translation)),
         ] if part),
     )

@@ -16,6 +16,7 @@ from webapp.models import AccountStatus, DialogueRound, Organisation, Post, Subm
 from webapp.models.dialogue_round import round_facilitators
 from webapp.policy.archive import can_review, can_review_revision
 from webapp.policy.dialogue import can_moderate_post
+from webapp.policy.translations import can_review_translation
 from webapp import mail
 from webapp.services.notification_mail import refusal_mail
 from webapp.services.notification_prefs import IN_APP, OFF, delivery_for
@@ -56,8 +57,6 @@ def revision_pending(db: Session, submission: Submission, *, actor_id: int | Non
 
 def translation_pending(db: Session, submission: Submission, translation, *, actor_id: int | None) -> int:
     """A proposed translation → the reviewers who may review it (who read every section of it)."""
-    from webapp.policy.translations import can_review_translation
-
     reviewers = db.scalars(_active(select(User).where(User.is_facilitator.is_(True))))
     return notify_users(db, reviewers, "translation_pending", submission, actor_id=actor_id,
                         may=lambda viewer: can_review_translation(viewer, submission, translation))

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -278,8 +279,6 @@ def apply_fields(
 
 def parse_language(value: Any) -> str:
     """One of the platform's languages (LANGUAGES), or a clear refusal."""
-    from flask import current_app
-
     code = str(value or "").strip()
     if code not in current_app.config["LANGUAGES"]:
         raise ServiceError(_l("Choose one of the platform's languages."))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import escape
-from sqlalchemy import Text, cast, func, literal, select, text
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
 
@@ -50,7 +50,7 @@ STEM_CACHE_SIZE = 20_000
 
 @dataclass(frozen=True)
 class PgQuery:
-    """A parsed query: PostgreSQL's own text form of the built tsquery (bound as a parameter, cast back)."""
+    """A parsed query: the tsquery text built by tsquery.to_text (bound as a parameter, cast back)."""
 
     canonical: str
 
@@ -110,16 +110,12 @@ class PostgresSnapshot(Snapshot):
         scored.sort(key=lambda pair: -pair[1])
         return scored[:limit]
 
-    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[str, DocInfo]]:
+    def term_documents(self, term: str, access: AccessKey | None, limit: int | None = None
+                       ) -> list[tuple[str, DocInfo]]:
         q = literal(tsquery.lexeme_query(term)).cast(TSQUERY)
         stmt = self._select(_D.vector.op("@@")(q))
+        stmt = stmt.limit(limit) if limit is not None else stmt
         return [(row.key, reading.info_of(row)) for row in self._execute(stmt)]
-
-    def has_authorized_term_document(self, term: str) -> bool:
-        if self.reader is None:
-            raise RuntimeError("only a reader's snapshot authorizes in its statements")
-        q = literal(tsquery.lexeme_query(term)).cast(TSQUERY)
-        return bool(self._execute(self._select(_D.vector.op("@@")(q)).limit(1)))
 
     def terms_documents(self, terms, access: AccessKey | None) -> dict[str, list[tuple[str, DocInfo]]]:
         found: dict[str, list[tuple[str, DocInfo]]] = {term: [] for term in terms}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal
+from sqlalchemy import Text, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.search.postgres.languages import DEFAULT, QUERY_CONFIGS
@@ -148,8 +148,6 @@ def leaves(node: Node | None) -> list[Node]:
 
 def leaf_columns(nodes: list[Node]) -> list[ColumnElement]:
     """For one SELECT: the tsquery text of each leaf in each configuration (leaf-major, QUERY_CONFIGS order)."""
-    from sqlalchemy import Text, cast
-
     return [cast(_leaf_sql(node, config), Text) for node in nodes for config in QUERY_CONFIGS]
 
 
@@ -174,35 +172,6 @@ def to_text(node: Node | None, texts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else operator.join(f"( {part} )" for part in parts)
 
     return build(node) if node is not None else ""
-
-
-def _in_every_language(build) -> ColumnElement:
-    """One leaf in every configuration, OR'd (languages.py: all drop the same stop words, so none is required
-    by one configuration and dropped by another)."""
-    combined = build(QUERY_CONFIGS[0])
-    for config in QUERY_CONFIGS[1:]:
-        combined = combined.op("||")(build(config))
-    return combined
-
-
-def to_sql(node: Node | None) -> ColumnElement:
-    """The tsquery expression of a query tree (stop words drop out, as PostgreSQL does for && and ||); each word,
-    phrase and prefix is looked up in every language's configuration."""
-    if node is None:
-        return _empty()
-    if node.op == "word":
-        return _in_every_language(lambda config: func.plainto_tsquery(config, literal(node.text)))
-    if node.op == "phrase":
-        return _in_every_language(lambda config: func.phraseto_tsquery(config, literal(node.text)))
-    if node.op == "prefix":
-        return _in_every_language(lambda config: _prefix(node.text, config))
-    if node.op == "not":
-        return func.tsquery_not(to_sql(node.children[0]))  # the function behind the !! operator
-    combined = to_sql(node.children[0])
-    operator = "&&" if node.op == "and" else "||"
-    for child in node.children[1:]:
-        combined = combined.op(operator)(to_sql(child))
-    return combined
 
 
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")

@@ -144,8 +144,9 @@ class WhooshSnapshot(Snapshot):
             return [(hit.docnum, hit.score) for hit in results]
         return heapq.nlargest(limit, scores.items(), key=itemgetter(1))
 
-    def term_documents(self, term: str, access: AccessKey | None) -> list[tuple[int, DocInfo]]:
-        return self._pairs(self._docsets.term(QUERY_FIELD, term), access)
+    def term_documents(self, term: str, access: AccessKey | None, limit: int | None = None
+                       ) -> list[tuple[int, DocInfo]]:
+        return self._pairs(self._docsets.term(QUERY_FIELD, term), access)[:limit]
 
     def similar_terms(self, term: str, maxdist: int) -> list[str]:
         return list(self.searcher.reader().terms_within(QUERY_FIELD, term, maxdist, prefix=1))
